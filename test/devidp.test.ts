@@ -55,14 +55,16 @@ function exchange(config: client.Configuration, subjectToken: string, subjectTok
   });
 }
 
-/** The OAuth `error` code of a rejected token request. */
-async function errorCodeOf(request: Promise<unknown>): Promise<string> {
+/** The OAuth `error` and `error_description` of a rejected token request. */
+async function rejectionOf(request: Promise<unknown>) {
   const error: unknown = await request.then(
     () => undefined,
     (rejection: unknown) => rejection,
   );
   expect(error).toBeInstanceOf(client.ResponseBodyError);
-  return (error as client.ResponseBodyError).error;
+
+  const { cause } = error as client.ResponseBodyError;
+  return { error: cause['error'], description: cause['error_description'] };
 }
 
 describe('development IdP', () => {
@@ -141,15 +143,21 @@ describe('development IdP', () => {
       scope: 'tasks:read',
     });
 
-    expect(await errorCodeOf(request)).toBe('invalid_target');
+    expect(await rejectionOf(request)).toEqual({
+      error: 'invalid_target',
+      description: 'resource indicator is unknown',
+    });
   });
 
   it('rejects a wrong client secret with invalid_client', async () => {
     const impostor = await discover(idp, 'peer-agent-a', 'not-the-secret');
 
-    expect(
-      await errorCodeOf(client.clientCredentialsGrant(impostor, { scope: 'tasks:read' })),
-    ).toBe('invalid_client');
+    const request = client.clientCredentialsGrant(impostor, { scope: 'tasks:read' });
+
+    expect(await rejectionOf(request)).toEqual({
+      error: 'invalid_client',
+      description: 'client authentication failed',
+    });
   });
 
   describe('token exchange (RFC 8693)', () => {
@@ -214,37 +222,67 @@ describe('development IdP', () => {
     });
 
     it('rejects an unknown demo user with invalid_grant', async () => {
-      expect(await errorCodeOf(exchange(agentA, 'mallory', DEV_USER_TOKEN_TYPE))).toBe(
-        'invalid_grant',
-      );
+      expect(await rejectionOf(exchange(agentA, 'mallory', DEV_USER_TOKEN_TYPE))).toEqual({
+        error: 'invalid_grant',
+        description: '"subject_token" is not a known user',
+      });
     });
 
     it('rejects a subject token it did not sign with invalid_grant', async () => {
       const [header, payload] = aliceViaA.split('.');
       const forged = `${header}.${payload}.${'A'.repeat(86)}`;
 
-      expect(await errorCodeOf(exchange(agentB, forged, ACCESS_TOKEN_TYPE))).toBe('invalid_grant');
+      expect(await rejectionOf(exchange(agentB, forged, ACCESS_TOKEN_TYPE))).toEqual({
+        error: 'invalid_grant',
+        description: '"subject_token" is invalid',
+      });
     });
 
     it.each([
-      ['an unknown resource', 'invalid_target', { resource: 'http://127.0.0.1:9/unknown' }],
-      ['a scope no resource grants', 'invalid_scope', { scope: 'admin' }],
-      ['a missing subject_token', 'invalid_request', { subject_token: '' }],
-      ['an unsupported subject_token_type', 'invalid_request', { subject_token_type: 'urn:x' }],
+      [
+        'an unknown resource',
+        'invalid_target',
+        'resource indicator is unknown',
+        { resource: 'http://127.0.0.1:9/unknown' },
+      ],
+      [
+        'a scope no resource grants',
+        'invalid_scope',
+        'no requested scope is allowed for this client and resource',
+        { scope: 'admin' },
+      ],
+      [
+        'a missing subject_token',
+        'invalid_request',
+        '"subject_token" is missing',
+        { subject_token: '' },
+      ],
+      [
+        'an unsupported subject_token_type',
+        'invalid_request',
+        '"subject_token_type" is not supported',
+        { subject_token_type: 'urn:x' },
+      ],
       [
         'an actor_token',
         'invalid_request',
+        '"actor_token" is not supported: the client is the actor',
         { actor_token: 'x', actor_token_type: ACCESS_TOKEN_TYPE },
       ],
-      ['an audience', 'invalid_target', { audience: 'agent-c' }],
-    ])('rejects %s with %s', async (_case, code, override) => {
+      [
+        'an audience',
+        'invalid_target',
+        '"audience" is not supported: use "resource"',
+        { audience: 'agent-c' },
+      ],
+    ])('rejects %s with %s', async (_case, error, description, override) => {
       const request = client.genericGrantRequest(agentA, TOKEN_EXCHANGE_GRANT_TYPE, {
         subject_token: 'alice',
         subject_token_type: DEV_USER_TOKEN_TYPE,
         ...override,
       });
 
-      expect(await errorCodeOf(request)).toBe(code);
+      expect(await rejectionOf(request)).toEqual({ error, description });
     });
   });
 });
@@ -276,8 +314,11 @@ describe.each(['RS256', 'EdDSA'] as const)('development IdP signing with %s', (s
   it('requires a resource when none is configured as default', async () => {
     const operator = await discover(idp, 'operator');
 
-    expect(
-      await errorCodeOf(client.clientCredentialsGrant(operator, { scope: 'tasks:read' })),
-    ).toBe('invalid_target');
+    const request = client.clientCredentialsGrant(operator, { scope: 'tasks:read' });
+
+    expect(await rejectionOf(request)).toEqual({
+      error: 'invalid_target',
+      description: '"resource" is required: this IdP has no default resource',
+    });
   });
 });

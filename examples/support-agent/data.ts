@@ -40,9 +40,18 @@ export class SupportData {
   ]);
 
   readonly orders = new Map<string, Order>([
-    ['o-1001', { id: 'o-1001', customerId: 'alice', item: 'Espresso machine', total: 249, refunded: 0 }],
-    ['o-1002', { id: 'o-1002', customerId: 'alice', item: 'Coffee grinder', total: 89.5, refunded: 0 }],
-    ['o-2001', { id: 'o-2001', customerId: 'bob', item: 'Milk frother', total: 39.99, refunded: 0 }],
+    [
+      'o-1001',
+      { id: 'o-1001', customerId: 'alice', item: 'Espresso machine', total: 249, refunded: 0 },
+    ],
+    [
+      'o-1002',
+      { id: 'o-1002', customerId: 'alice', item: 'Coffee grinder', total: 89.5, refunded: 0 },
+    ],
+    [
+      'o-2001',
+      { id: 'o-2001', customerId: 'bob', item: 'Milk frother', total: 39.99, refunded: 0 },
+    ],
   ]);
 
   readonly tickets = new Map<string, Ticket>();

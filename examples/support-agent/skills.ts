@@ -13,7 +13,10 @@ export function supportSkills(tools: SupportTools) {
     parseText: (text) => matchCustomer(text, /\bprofile (?:of|for) ([a-z0-9-]+)/i),
     run: async ({ customerId }, ctx) => {
       const customer = await ctx.callTool(tools.lookupCustomer, { customerId });
-      return { text: `${customer.name} <${customer.email}>, ${customer.tier} tier`, data: { customer } };
+      return {
+        text: `${customer.name} <${customer.email}>, ${customer.tier} tier`,
+        data: { customer },
+      };
     },
   });
 
@@ -24,7 +27,10 @@ export function supportSkills(tools: SupportTools) {
     run: async ({ customerId }, ctx) => {
       const orders = await ctx.callTool(tools.listOrders, { customerId });
       const lines = orders.map((o) => `${o.id}: ${o.item}, ${o.total} (refunded ${o.refunded})`);
-      return { text: lines.length > 0 ? lines.join('\n') : `no orders for ${customerId}`, data: { orders } };
+      return {
+        text: lines.length > 0 ? lines.join('\n') : `no orders for ${customerId}`,
+        data: { orders },
+      };
     },
   });
 
@@ -46,7 +52,10 @@ export function supportSkills(tools: SupportTools) {
         const tickets = await ctx.callTool(tools.listTickets, { customerId: args.customerId });
         return { text: `${tickets.length} ticket(s) for ${args.customerId}`, data: { tickets } };
       }
-      const ticket = await ctx.callTool(tools.openTicket, { ...args, openedBy: actingFor(ctx.principal) });
+      const ticket = await ctx.callTool(tools.openTicket, {
+        ...args,
+        openedBy: actingFor(ctx.principal),
+      });
       return { text: `opened ticket ${ticket.id}: ${ticket.subject}`, data: { ticket } };
     },
   });
@@ -54,15 +63,29 @@ export function supportSkills(tools: SupportTools) {
   const refunds = defineSkill({
     id: 'refunds',
     input: z
-      .object({ orderId: z.string().min(1), amount: z.number().positive(), reason: z.string().max(500).default('') })
+      .object({
+        orderId: z.string().min(1),
+        amount: z.number().positive(),
+        reason: z.string().max(500).default(''),
+      })
       .strict(),
     parseText: (text) => {
       const match = /\brefund (\d+(?:\.\d+)?) (?:on|for) (o-\d+)/i.exec(text);
-      return match ? { orderId: match[2] ?? '', amount: Number(match[1]), reason: text } : undefined;
+      return match
+        ? { orderId: match[2] ?? '', amount: Number(match[1]), reason: text }
+        : undefined;
     },
     run: async ({ orderId, amount, reason }, ctx) => {
-      const refund = await ctx.callTool(tools.issueRefund, { orderId, amount, reason, requestedBy: actingFor(ctx.principal) });
-      return { text: `refunded ${refund.amount} on ${refund.orderId} (${refund.id})`, data: { refund } };
+      const refund = await ctx.callTool(tools.issueRefund, {
+        orderId,
+        amount,
+        reason,
+        requestedBy: actingFor(ctx.principal),
+      });
+      return {
+        text: `refunded ${refund.amount} on ${refund.orderId} (${refund.id})`,
+        data: { refund },
+      };
     },
   });
 

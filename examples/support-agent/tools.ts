@@ -11,21 +11,24 @@ export function supportTools(data: SupportData) {
     name: 'lookup-customer',
     description: 'Reads a customer profile',
     input: z.object({ customerId: z.string().min(1) }),
-    run: async ({ customerId }) => data.customers.get(customerId) ?? failSkill(`customer "${customerId}" does not exist`),
+    run: async ({ customerId }) =>
+      data.customers.get(customerId) ?? failSkill(`customer "${customerId}" does not exist`),
   });
 
   const listOrders = defineTool({
     name: 'list-orders',
     description: "Lists a customer's orders",
     input: z.object({ customerId: z.string().min(1) }),
-    run: async ({ customerId }) => [...data.orders.values()].filter((o) => o.customerId === customerId),
+    run: async ({ customerId }) =>
+      [...data.orders.values()].filter((o) => o.customerId === customerId),
   });
 
   const listTickets = defineTool({
     name: 'list-tickets',
     description: "Lists a customer's support tickets",
     input: z.object({ customerId: z.string().min(1) }),
-    run: async ({ customerId }) => [...data.tickets.values()].filter((t) => t.customerId === customerId),
+    run: async ({ customerId }) =>
+      [...data.tickets.values()].filter((t) => t.customerId === customerId),
   });
 
   const openTicket = defineTool({
@@ -38,7 +41,8 @@ export function supportTools(data: SupportData) {
       openedBy: z.string(),
     }),
     run: async (input) => {
-      if (!data.customers.has(input.customerId)) failSkill(`customer "${input.customerId}" does not exist`);
+      if (!data.customers.has(input.customerId))
+        failSkill(`customer "${input.customerId}" does not exist`);
       const ticket = { ...input, id: data.newTicketId(), status: 'open' as const };
       data.tickets.set(ticket.id, ticket);
       return ticket;
@@ -57,7 +61,8 @@ export function supportTools(data: SupportData) {
     run: async ({ orderId, amount, reason, requestedBy }) => {
       const order = data.orders.get(orderId) ?? failSkill(`order "${orderId}" does not exist`);
       const refundable = Math.round((order.total - order.refunded) * 100) / 100;
-      if (amount > refundable) failSkill(`order "${orderId}" has only ${refundable} left to refund`);
+      if (amount > refundable)
+        failSkill(`order "${orderId}" has only ${refundable} left to refund`);
 
       order.refunded = Math.round((order.refunded + amount) * 100) / 100;
       const refund = { id: `r-${data.refunds.length + 1}`, orderId, amount, reason, requestedBy };

@@ -3,12 +3,22 @@ import { AgentEvent, type AgentExecutionEvent, type RequestContext } from '@a2a-
 
 /** A text part. */
 export function textPart(text: string): Part {
-  return { content: { $case: 'text', value: text }, mediaType: 'text/plain', filename: '', metadata: {} };
+  return {
+    content: { $case: 'text', value: text },
+    mediaType: 'text/plain',
+    filename: '',
+    metadata: {},
+  };
 }
 
 /** A structured data part. */
 export function dataPart(data: Record<string, unknown>): Part {
-  return { content: { $case: 'data', value: data }, mediaType: 'application/json', filename: '', metadata: {} };
+  return {
+    content: { $case: 'data', value: data },
+    mediaType: 'application/json',
+    filename: '',
+    metadata: {},
+  };
 }
 
 /** A message from the agent, in a task's context. */
@@ -39,7 +49,11 @@ export function taskEvent(rc: RequestContext): AgentExecutionEvent {
 }
 
 /** A status change, optionally with a message saying why. */
-export function statusEvent(rc: RequestContext, state: TaskState, text?: string): AgentExecutionEvent {
+export function statusEvent(
+  rc: RequestContext,
+  state: TaskState,
+  text?: string,
+): AgentExecutionEvent {
   const message = text === undefined ? undefined : agentMessage(rc, [textPart(text)]);
   return AgentEvent.statusUpdate({
     taskId: rc.taskId,
@@ -50,7 +64,11 @@ export function statusEvent(rc: RequestContext, state: TaskState, text?: string)
 }
 
 /** The artifact a skill's result becomes. */
-export function artifactEvent(rc: RequestContext, name: string, parts: Part[]): AgentExecutionEvent {
+export function artifactEvent(
+  rc: RequestContext,
+  name: string,
+  parts: Part[],
+): AgentExecutionEvent {
   const artifact: Artifact = {
     artifactId: crypto.randomUUID(),
     name,

@@ -9,7 +9,14 @@ import { validateSkillArgs } from '../agent/skill-args.js';
 import { createToolCaller, type ToolGuard } from '../agent/tool-call.js';
 import type { Principal } from '../auth/principal.js';
 import { principalOfCall } from './user.js';
-import { agentMessage, artifactEvent, dataPart, statusEvent, taskEvent, textPart } from './events.js';
+import {
+  agentMessage,
+  artifactEvent,
+  dataPart,
+  statusEvent,
+  taskEvent,
+  textPart,
+} from './events.js';
 
 /** Options for {@link createAgentExecutor}. */
 export interface AgentExecutorOptions {
@@ -46,14 +53,20 @@ export function createAgentExecutor(options: AgentExecutorOptions): AgentExecuto
       bus.publish(artifactEvent(rc, request.skill.id, resultParts(result)));
       bus.publish(statusEvent(rc, TaskState.TASK_STATE_COMPLETED, result.text));
     } catch (error) {
-      if (!abort.signal.aborted) bus.publish(statusEvent(rc, TaskState.TASK_STATE_FAILED, failureText(error)));
+      if (!abort.signal.aborted)
+        bus.publish(statusEvent(rc, TaskState.TASK_STATE_FAILED, failureText(error)));
     } finally {
       running.delete(rc.taskId);
       bus.finished();
     }
   }
 
-  async function runSkill(rc: RequestContext, skill: SkillDefinition, rawArgs: unknown, signal: AbortSignal) {
+  async function runSkill(
+    rc: RequestContext,
+    skill: SkillDefinition,
+    rawArgs: unknown,
+    signal: AbortSignal,
+  ) {
     const principal = principalOfCall(rc.context);
     assertScopes(options.agent, skill, principal);
     const args = validateSkillArgs(skill, rawArgs);
@@ -68,7 +81,12 @@ export function createAgentExecutor(options: AgentExecutorOptions): AgentExecuto
       logger,
     });
 
-    const context = { principal, taskId: rc.taskId, contextId: rc.contextId, message: rc.userMessage };
+    const context = {
+      principal,
+      taskId: rc.taskId,
+      contextId: rc.contextId,
+      message: rc.userMessage,
+    };
     return skill.run(args, { ...context, logger, signal, callTool });
   }
 
@@ -84,7 +102,13 @@ export function createAgentExecutor(options: AgentExecutorOptions): AgentExecuto
     if (entry === undefined) return;
 
     entry.abort.abort(new WardenError('ERR_SKILL_FAILED', 'task canceled'));
-    bus.publish(statusEvent(entry.rc, TaskState.TASK_STATE_CANCELED, 'Task canceled at the caller\'s request.'));
+    bus.publish(
+      statusEvent(
+        entry.rc,
+        TaskState.TASK_STATE_CANCELED,
+        "Task canceled at the caller's request.",
+      ),
+    );
   }
 
   return { execute, cancelTask };
@@ -96,9 +120,14 @@ function assertScopes(agent: LoadedAgent, skill: SkillDefinition, principal: Pri
   const required = agent.requiredScopes.get(skill.id) ?? [];
   if (required.every((scope) => principal.scopes.has(scope))) return;
 
-  throw new WardenError('ERR_INSUFFICIENT_SCOPE', `skill "${skill.id}" requires scope "${required.join(' ')}"`);
+  throw new WardenError(
+    'ERR_INSUFFICIENT_SCOPE',
+    `skill "${skill.id}" requires scope "${required.join(' ')}"`,
+  );
 }
 
 function resultParts(result: SkillResult) {
-  return result.data === undefined ? [textPart(result.text)] : [textPart(result.text), dataPart(result.data)];
+  return result.data === undefined
+    ? [textPart(result.text)]
+    : [textPart(result.text), dataPart(result.data)];
 }

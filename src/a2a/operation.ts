@@ -34,7 +34,8 @@ export function jsonRpcIdOf(req: Request): string | number | null {
 function jsonRpcMessage(body: Record<string, unknown>): unknown {
   const method = body['method'];
   const params = body['params'];
-  if (typeof method !== 'string' || !SEND_METHODS.has(method) || !isRecord(params)) return undefined;
+  if (typeof method !== 'string' || !SEND_METHODS.has(method) || !isRecord(params))
+    return undefined;
   return params['message'];
 }
 

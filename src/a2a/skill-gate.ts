@@ -33,26 +33,42 @@ export function gateSkills(options: SkillGateOptions): RequestHandler {
     if (request.kind === 'none') return next();
     if (request.kind === 'unknown-skill') {
       const known = [...options.agent.skills.keys()].join(', ');
-      return invalidParams(req, res, options.binding, `unknown skill "${request.skillId}"; this agent offers: ${known}`);
+      return invalidParams(
+        req,
+        res,
+        options.binding,
+        `unknown skill "${request.skillId}"; this agent offers: ${known}`,
+      );
     }
 
     const required = options.agent.requiredScopes.get(request.skill.id) ?? [];
     const principal = principalOf(req);
     if (principal === undefined || required.some((scope) => !principal.scopes.has(scope))) {
-      log.info('scope.denied', { requestId: res.locals['requestId'], skill: request.skill.id, required });
+      log.info('scope.denied', { skill: request.skill.id, required });
       return sendInsufficientScope(res, options.binding, required);
     }
 
     try {
       validateSkillArgs(request.skill, request.args);
     } catch (error) {
-      return invalidParams(req, res, options.binding, isWardenError(error) ? error.publicMessage : 'invalid arguments');
+      return invalidParams(
+        req,
+        res,
+        options.binding,
+        isWardenError(error) ? error.publicMessage : 'invalid arguments',
+      );
     }
     next();
   };
 }
 
 function invalidParams(req: Request, res: Response, binding: A2aBinding, message: string): void {
-  const error = { status: 400, jsonRpcCode: -32602, rpcStatus: 'INVALID_ARGUMENT', reason: 'INVALID_PARAMS', message };
+  const error = {
+    status: 400,
+    jsonRpcCode: -32602,
+    rpcStatus: 'INVALID_ARGUMENT',
+    reason: 'INVALID_PARAMS',
+    message,
+  };
   sendProtocolError(res, binding, error, jsonRpcIdOf(req));
 }

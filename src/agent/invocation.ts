@@ -42,7 +42,9 @@ export function textOf(message: Message): string {
   return texts.join('\n').trim();
 }
 
-function findSkillDataPart(message: Message): ({ skill: string } & Record<string, unknown>) | undefined {
+function findSkillDataPart(
+  message: Message,
+): ({ skill: string } & Record<string, unknown>) | undefined {
   for (const part of message.parts) {
     if (part.content?.$case !== 'data') continue;
 

@@ -28,7 +28,10 @@ export function loadAgent(agent: AgentDefinition, card: CardSource): LoadedAgent
       missing.length > 0 ? `not implemented: ${missing.join(', ')}` : '',
       undeclared.length > 0 ? `not in the card: ${undeclared.join(', ')}` : '',
     ].filter(Boolean);
-    throw new WardenError('ERR_AGENT_MISMATCH', `agent and Agent Card disagree on skills (${detail.join('; ')})`);
+    throw new WardenError(
+      'ERR_AGENT_MISMATCH',
+      `agent and Agent Card disagree on skills (${detail.join('; ')})`,
+    );
   }
 
   return {
@@ -42,7 +45,8 @@ export function loadAgent(agent: AgentDefinition, card: CardSource): LoadedAgent
 function indexTools(tools: readonly ToolDefinition[]): ReadonlyMap<string, ToolDefinition> {
   const byName = new Map<string, ToolDefinition>();
   for (const tool of tools) {
-    if (byName.has(tool.name)) throw new WardenError('ERR_AGENT_MISMATCH', `tool "${tool.name}" is declared twice`);
+    if (byName.has(tool.name))
+      throw new WardenError('ERR_AGENT_MISMATCH', `tool "${tool.name}" is declared twice`);
     byName.set(tool.name, tool);
   }
   return byName;

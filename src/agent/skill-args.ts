@@ -9,6 +9,11 @@ export function validateSkillArgs<A>(skill: SkillDefinition<A>, rawArgs: unknown
   const parsed = skill.input.safeParse(rawArgs);
   if (parsed.success) return parsed.data;
 
-  const issues = parsed.error.issues.map((i) => `"${i.path.join('.') || '(arguments)'}": ${i.message}`);
-  throw new WardenError('ERR_SKILL_INPUT', `skill "${skill.id}" arguments are invalid: ${issues.join('; ')}`);
+  const issues = parsed.error.issues.map(
+    (i) => `"${i.path.join('.') || '(arguments)'}": ${i.message}`,
+  );
+  throw new WardenError(
+    'ERR_SKILL_INPUT',
+    `skill "${skill.id}" arguments are invalid: ${issues.join('; ')}`,
+  );
 }

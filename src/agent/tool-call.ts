@@ -39,17 +39,34 @@ export interface ToolCallSite {
 export function createToolCaller(site: ToolCallSite) {
   return async function callTool<I, O>(tool: ToolDefinition<I, O>, rawInput: I): Promise<O> {
     if (site.tools.get(tool.name) !== tool) {
-      throw new WardenError('ERR_TOOL_UNKNOWN', `tool "${tool.name}" is not declared by this agent`);
+      throw new WardenError(
+        'ERR_TOOL_UNKNOWN',
+        `tool "${tool.name}" is not declared by this agent`,
+      );
     }
 
     const input = validateToolInput(tool, rawInput);
-    const call = { tool, input, principal: site.principal, taskId: site.taskId, contextId: site.contextId };
+    const call = {
+      tool,
+      input,
+      principal: site.principal,
+      taskId: site.taskId,
+      contextId: site.contextId,
+    };
     await site.guard.checkToolCall(call as ToolCall);
 
-    const context: ToolRunContext = { principal: site.principal, taskId: site.taskId, signal: site.signal };
+    const context: ToolRunContext = {
+      principal: site.principal,
+      taskId: site.taskId,
+      signal: site.signal,
+    };
     const started = performance.now();
     const output = await tool.run(input, context);
-    site.logger.debug('tool.completed', { tool: tool.name, taskId: site.taskId, ms: performance.now() - started });
+    site.logger.debug('tool.completed', {
+      tool: tool.name,
+      taskId: site.taskId,
+      ms: performance.now() - started,
+    });
     return output;
   };
 }
@@ -59,5 +76,8 @@ function validateToolInput<I>(tool: ToolDefinition<I, unknown>, rawInput: unknow
   if (parsed.success) return parsed.data;
 
   const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`);
-  throw new WardenError('ERR_TOOL_INPUT', `tool "${tool.name}" input is invalid: ${issues.join('; ')}`);
+  throw new WardenError(
+    'ERR_TOOL_INPUT',
+    `tool "${tool.name}" input is invalid: ${issues.join('; ')}`,
+  );
 }

@@ -36,14 +36,17 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
       principals.set(req, await options.verifyAccessToken(token));
       next();
     } catch (error) {
-      const failure = isWardenError(error) ? error : unexpected(error);
-      log.info('token.rejected', { requestId: res.locals['requestId'], code: failure.code, reason: failure.message });
+      const failure = isWardenError(error) ? error : unexpected(error, log);
+      log.info('token.rejected', { code: failure.code, reason: failure.message });
       sendAuthenticationError(res, options.binding, failure);
     }
   };
 }
 
 // Fail closed: anything unforeseen while verifying is an invalid token, and an operator can see why.
-function unexpected(error: unknown): WardenError {
-  return new WardenError('ERR_TOKEN_MALFORMED', 'access token could not be verified', { cause: error });
+function unexpected(error: unknown, log: Logger): WardenError {
+  log.error('token verification failed unexpectedly', { error });
+  return new WardenError('ERR_TOKEN_MALFORMED', 'access token could not be verified', {
+    cause: error,
+  });
 }

@@ -18,7 +18,10 @@ export function readBearerToken(req: Request, maxBytes: number): string {
   }
 
   if (Buffer.byteLength(header) > maxBytes) {
-    throw new WardenError('ERR_AUTH_HEADER_TOO_LARGE', `Authorization header exceeds ${maxBytes} bytes`);
+    throw new WardenError(
+      'ERR_AUTH_HEADER_TOO_LARGE',
+      `Authorization header exceeds ${maxBytes} bytes`,
+    );
   }
 
   if (!/^Bearer\b/i.test(header)) {
@@ -27,7 +30,10 @@ export function readBearerToken(req: Request, maxBytes: number): string {
 
   const match = BEARER.exec(header);
   if (match?.[1] === undefined) {
-    throw new WardenError('ERR_AUTH_HEADER_MALFORMED', 'Authorization header is not a valid Bearer credential');
+    throw new WardenError(
+      'ERR_AUTH_HEADER_MALFORMED',
+      'Authorization header is not a valid Bearer credential',
+    );
   }
   return match[1];
 }

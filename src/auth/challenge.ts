@@ -17,7 +17,10 @@ export function sendAuthenticationError(res: Response, binding: A2aBinding, erro
   const status = oauthError === 'invalid_request' ? 400 : 401;
   const challenge = error.code === 'ERR_TOKEN_MISSING' ? {} : { error: oauthError };
 
-  res.setHeader('WWW-Authenticate', bearerChallenge({ ...challenge, error_description: error.publicMessage }));
+  res.setHeader(
+    'WWW-Authenticate',
+    bearerChallenge({ ...challenge, error_description: error.publicMessage }),
+  );
   sendProtocolError(res, binding, {
     status,
     jsonRpcCode: WARDEN_JSONRPC_CODES.UNAUTHENTICATED,
@@ -33,7 +36,11 @@ export function sendAuthenticationError(res: Response, binding: A2aBinding, erro
  * `error="insufficient_scope"` and `scope` listing every scope required, so the client can ask its
  * IdP for a token that carries them (a step-up) and retry.
  */
-export function sendInsufficientScope(res: Response, binding: A2aBinding, required: readonly string[]) {
+export function sendInsufficientScope(
+  res: Response,
+  binding: A2aBinding,
+  required: readonly string[],
+) {
   const scope = required.join(' ');
   const message = `this operation requires scope "${scope}"`;
 

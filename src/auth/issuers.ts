@@ -26,7 +26,10 @@ const DISCOVERY_CLIENT_ID = 'warden-resource-server';
  * the document's `issuer` equals the configured one) and prepares its JWKS. A failure names the
  * issuer and stops the start: Warden never runs with an issuer it could not verify.
  */
-export async function discoverIssuers(config: WardenConfig, logger: Logger): Promise<TrustedIssuers> {
+export async function discoverIssuers(
+  config: WardenConfig,
+  logger: Logger,
+): Promise<TrustedIssuers> {
   const entries = await Promise.all(
     config.auth.issuers.map(async (issuerConfig) => {
       const trusted = await discoverIssuer(issuerConfig);
@@ -52,7 +55,13 @@ async function discoverIssuer(issuerConfig: IssuerConfig): Promise<TrustedIssuer
 
   let configuration: oidc.Configuration;
   try {
-    configuration = await oidc.discovery(issuerUrl, DISCOVERY_CLIENT_ID, undefined, undefined, options);
+    configuration = await oidc.discovery(
+      issuerUrl,
+      DISCOVERY_CLIENT_ID,
+      undefined,
+      undefined,
+      options,
+    );
   } catch (cause) {
     const message = `cannot discover issuer ${issuerConfig.issuer}: ${messageOf(cause)}`;
     throw new WardenError('ERR_ISSUER_DISCOVERY', message, { cause });
@@ -63,7 +72,10 @@ async function discoverIssuer(issuerConfig: IssuerConfig): Promise<TrustedIssuer
 
 function toTrustedIssuer(issuerConfig: IssuerConfig, metadata: oidc.ServerMetadata): TrustedIssuer {
   if (metadata.jwks_uri === undefined) {
-    throw new WardenError('ERR_ISSUER_DISCOVERY', `issuer ${issuerConfig.issuer} publishes no jwks_uri`);
+    throw new WardenError(
+      'ERR_ISSUER_DISCOVERY',
+      `issuer ${issuerConfig.issuer} publishes no jwks_uri`,
+    );
   }
 
   const discoveryUrl = new URL('.well-known/openid-configuration', withSlash(issuerConfig.issuer));

@@ -75,5 +75,7 @@ function readActorChain(act: unknown): string[] {
 }
 
 function isActClaim(value: unknown): value is { sub: string; act?: unknown } {
-  return typeof value === 'object' && value !== null && typeof Reflect.get(value, 'sub') === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof Reflect.get(value, 'sub') === 'string'
+  );
 }

@@ -85,9 +85,14 @@ function classify(error: unknown): [WardenErrorCode, string] {
 }
 
 function claimFailure(error: InstanceType<typeof joseErrors.JWTClaimValidationFailed>) {
-  const pair = (code: WardenErrorCode, message: string): [WardenErrorCode, string] => [code, message];
-  if (error.claim === 'aud') return pair('ERR_TOKEN_AUDIENCE', 'access token is for another audience');
-  if (error.claim === 'nbf') return pair('ERR_TOKEN_NOT_YET_VALID', 'access token is not yet valid');
+  const pair = (code: WardenErrorCode, message: string): [WardenErrorCode, string] => [
+    code,
+    message,
+  ];
+  if (error.claim === 'aud')
+    return pair('ERR_TOKEN_AUDIENCE', 'access token is for another audience');
+  if (error.claim === 'nbf')
+    return pair('ERR_TOKEN_NOT_YET_VALID', 'access token is not yet valid');
   return pair('ERR_TOKEN_CLAIMS', `access token claim "${error.claim}" is invalid`);
 }
 

@@ -57,6 +57,7 @@ const privateJwkSchema = z.looseObject({
  * Loads the Agent Card signing key from a private JWK file (JSON with `alg` and `kid`). When the
  * file is absent and `generateIfMissing` is set, generates one, writes it with mode 0600 and logs
  * the warning `WARDEN_CARD_KEY_GENERATED`; otherwise throws `ERR_SIGNING_KEY` naming the file.
+ * `algorithm` applies to a generated key only; an existing file's own `alg` is used as it is.
  * Before returning, signs and verifies a probe, so a file whose public members do not belong to
  * its private key fails here rather than in every peer that verifies the card.
  *
@@ -73,7 +74,8 @@ export async function loadSigningKey(
   if (content === undefined && !options.generateIfMissing) {
     throw new WardenError(
       'ERR_SIGNING_KEY',
-      `card signing key file ${file} does not exist (set cardSigning.generateIfMissing to create it)`,
+      `card signing key file ${file} does not exist ` +
+        '(cardSigning.generateIfMissing creates one for development)',
     );
   }
   if (content === undefined) {

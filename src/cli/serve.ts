@@ -11,7 +11,10 @@ import { startConfiguredDevIdp } from '../server/dev-idp.js';
  */
 export async function serve(configPath: string): Promise<void> {
   let config = loadConfig(configPath);
-  const logger = createLogger({ level: config.log.level, ...(config.log.format ? { format: config.log.format } : {}) });
+  const logger = createLogger({
+    level: config.log.level,
+    ...(config.log.format ? { format: config.log.format } : {}),
+  });
   const stops: (() => Promise<void>)[] = [];
 
   if (config.devIdp.enabled) {

@@ -13,7 +13,8 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, source: st
 
 function walk(value: unknown, at: string[], env: NodeJS.ProcessEnv, source: string): unknown {
   if (typeof value === 'string') return substituteString(value, at, env, source);
-  if (Array.isArray(value)) return value.map((item, i) => walk(item, [...at, String(i)], env, source));
+  if (Array.isArray(value))
+    return value.map((item, i) => walk(item, [...at, String(i)], env, source));
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value).map(([k, v]) => [k, walk(v, [...at, k], env, source)]);
     return Object.fromEntries(entries);
@@ -31,7 +32,10 @@ function substituteString(
     const found = env[name] ?? fallback;
     if (found === undefined) {
       const key = at.join('.');
-      throw new WardenError('ERR_CONFIG_INVALID', `${source}: ${key}: environment variable ${name} is not set`);
+      throw new WardenError(
+        'ERR_CONFIG_INVALID',
+        `${source}: ${key}: environment variable ${name} is not set`,
+      );
     }
     return found;
   });

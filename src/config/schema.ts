@@ -12,7 +12,18 @@ const loopbackHost = z
   .string()
   .refine((host) => ['127.0.0.1', 'localhost', '::1'].includes(host), 'must be a loopback address');
 
-const jwsAlgorithm = z.enum(['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA']);
+const jwsAlgorithm = z.enum([
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'EdDSA',
+]);
 
 export const serverSchema = z
   .object({

@@ -1,4 +1,10 @@
-import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import { sendProtocolError, type A2aBinding } from './protocol-error.js';
 
 /** Media types A2A requests carry: JSON-RPC uses application/json, HTTP+JSON also a2a+json. */
@@ -10,8 +16,15 @@ const JSON_TYPES = ['application/json', 'application/a2a+json'];
  * 415 for another media type, 413 over the limit, 400 for malformed JSON. Nothing reaches the
  * store.
  */
-export function parseJsonBody(binding: A2aBinding, limitBytes: number): (RequestHandler | ErrorRequestHandler)[] {
-  return [requireJsonContentType(binding), express.json({ limit: limitBytes, type: JSON_TYPES }), bodyErrors(binding)];
+export function parseJsonBody(
+  binding: A2aBinding,
+  limitBytes: number,
+): (RequestHandler | ErrorRequestHandler)[] {
+  return [
+    requireJsonContentType(binding),
+    express.json({ limit: limitBytes, type: JSON_TYPES }),
+    bodyErrors(binding),
+  ];
 }
 
 function requireJsonContentType(binding: A2aBinding): RequestHandler {
@@ -34,14 +47,23 @@ function hasBody(req: Request): boolean {
 }
 
 function bodyErrors(binding: A2aBinding): ErrorRequestHandler {
-  return function answerBodyError(error: unknown, _req: Request, res: Response, next: NextFunction) {
-    const type = typeof error === 'object' && error !== null ? Reflect.get(error, 'type') : undefined;
+  return function answerBodyError(
+    error: unknown,
+    _req: Request,
+    res: Response,
+    next: NextFunction,
+  ) {
+    const type =
+      typeof error === 'object' && error !== null ? Reflect.get(error, 'type') : undefined;
     if (type === 'entity.too.large') {
       sendProtocolError(res, binding, invalidRequest(413, 'request body exceeds the size limit'));
       return;
     }
     if (type === 'entity.parse.failed') {
-      sendProtocolError(res, binding, { ...invalidRequest(400, 'Invalid JSON payload'), jsonRpcCode: -32700 });
+      sendProtocolError(res, binding, {
+        ...invalidRequest(400, 'Invalid JSON payload'),
+        jsonRpcCode: -32700,
+      });
       return;
     }
     if (type !== undefined) {
@@ -53,5 +75,11 @@ function bodyErrors(binding: A2aBinding): ErrorRequestHandler {
 }
 
 function invalidRequest(status: number, message: string) {
-  return { status, jsonRpcCode: -32600, rpcStatus: 'INVALID_ARGUMENT', reason: 'INVALID_REQUEST', message };
+  return {
+    status,
+    jsonRpcCode: -32600,
+    rpcStatus: 'INVALID_ARGUMENT',
+    reason: 'INVALID_REQUEST',
+    message,
+  };
 }

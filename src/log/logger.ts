@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { currentRequestId } from './request-context.js';
 
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
@@ -28,8 +29,16 @@ export function createLogger(options: LoggerOptions = {}): winston.Logger {
   });
 }
 
+// Stamps the current request's id on every line written while serving it.
+const withRequestId = winston.format((info) => {
+  const requestId = currentRequestId();
+  if (requestId !== undefined && info['requestId'] === undefined) info['requestId'] = requestId;
+  return info;
+});
+
 function jsonFormat(): winston.Logform.Format {
   return winston.format.combine(
+    withRequestId(),
     winston.format.timestamp(),
     winston.format.errors({ stack: true }),
     winston.format.json(),
@@ -38,6 +47,7 @@ function jsonFormat(): winston.Logform.Format {
 
 function prettyFormat(): winston.Logform.Format {
   return winston.format.combine(
+    withRequestId(),
     winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
     winston.format.errors({ stack: true }),
     winston.format.colorize(),

@@ -52,7 +52,10 @@ export function createApp(parts: AppParts): Express {
   return app;
 }
 
-function a2aPipeline(parts: AppParts, binding: A2aBinding): (RequestHandler | ErrorRequestHandler)[] {
+function a2aPipeline(
+  parts: AppParts,
+  binding: A2aBinding,
+): (RequestHandler | ErrorRequestHandler)[] {
   const { config, logger } = parts;
   const sdkOptions = { requestHandler: parts.requestHandler, userBuilder: buildUser };
 

@@ -17,6 +17,7 @@ import { loadCardSource } from '../card/source.js';
 import { buildAgentCard } from '../card/build.js';
 import { loadSigningKey } from '../card/signing-key.js';
 import { signAgentCard } from '../card/sign.js';
+import { JWKS_PATH } from '../card/routes.js';
 import { openSqliteStore, type WardenStore } from '../store/sqlite.js';
 import type { ReadinessCheck } from '../http/health.js';
 import { createApp } from './app.js';
@@ -54,10 +55,18 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
   await prefetchKeys(issuers, logger);
 
   const signingKey = await loadSigningKey(config.cardSigning, logger);
-  const jwksUrl = `${config.server.publicUrl}/.well-known/jwks.json`;
+  const jwksUrl = `${config.server.publicUrl}${JWKS_PATH}`;
   const cardInput = { publicUrl: config.server.publicUrl, issuers: cardIssuers(issuers) };
-  const card = await signAgentCard(buildAgentCard(cardSource, cardInput, { extended: false }), signingKey, jwksUrl);
-  const extendedCard = await signAgentCard(buildAgentCard(cardSource, cardInput, { extended: true }), signingKey, jwksUrl);
+  const card = await signAgentCard(
+    buildAgentCard(cardSource, cardInput, { extended: false }),
+    signingKey,
+    jwksUrl,
+  );
+  const extendedCard = await signAgentCard(
+    buildAgentCard(cardSource, cardInput, { extended: true }),
+    signingKey,
+    jwksUrl,
+  );
 
   const store = await openSqliteStore(config.store.path);
   const executor = createAgentExecutor({ agent, guard: allowAllTools, logger });
@@ -93,10 +102,15 @@ async function importAgent(modulePath: string): Promise<AgentDefinition> {
   try {
     loaded = (await import(pathToFileURL(modulePath).href)) as { default?: AgentDefinition };
   } catch (cause) {
-    throw new WardenError('ERR_CONFIG_INVALID', `agent.module: cannot import ${modulePath}`, { cause });
+    throw new WardenError('ERR_CONFIG_INVALID', `agent.module: cannot import ${modulePath}`, {
+      cause,
+    });
   }
   if (loaded.default === undefined) {
-    throw new WardenError('ERR_CONFIG_INVALID', `agent.module: ${modulePath} has no default export`);
+    throw new WardenError(
+      'ERR_CONFIG_INVALID',
+      `agent.module: ${modulePath} has no default export`,
+    );
   }
   return loaded.default;
 }
@@ -115,7 +129,11 @@ async function prefetchKeys(issuers: TrustedIssuers, logger: Logger): Promise<vo
     try {
       await issuer.keys.reload();
     } catch (error) {
-      logger.warn('issuer keys not loaded', { code: 'WARDEN_JWKS_UNAVAILABLE', issuer: issuer.config.issuer, error });
+      logger.warn('issuer keys not loaded', {
+        code: 'WARDEN_JWKS_UNAVAILABLE',
+        issuer: issuer.config.issuer,
+        error,
+      });
     }
   }
 }
@@ -128,7 +146,12 @@ function readinessChecks(issuers: TrustedIssuers, store: WardenStore): Readiness
   return [...keyChecks, { name: 'store', check: () => store.isOpen() }];
 }
 
-function listenable(app: Express, config: WardenConfig, store: WardenStore, logger: Logger): Warden {
+function listenable(
+  app: Express,
+  config: WardenConfig,
+  store: WardenStore,
+  logger: Logger,
+): Warden {
   let server: Server | undefined;
 
   return {

@@ -101,6 +101,7 @@ function describeFailure(error: unknown, failure: FailedResponse | undefined): s
     return `SendMessage failed: ${message}`;
   }
 
-  const challenge = failure.challenge === null ? '' : ` WWW-Authenticate: ${failure.challenge}`;
-  return `SendMessage refused: HTTP ${failure.status}${challenge}`;
+  // RFC 6750 §3: the challenge names the OAuth error and the scopes wanted, so it says it all.
+  const reason = failure.challenge === null ? message : `WWW-Authenticate: ${failure.challenge}`;
+  return `SendMessage refused: HTTP ${failure.status} ${reason}`;
 }

@@ -1,4 +1,4 @@
-import { AgentCard, AGENT_CARD_PATH } from '@a2a-js/sdk';
+import { AgentCard } from '@a2a-js/sdk';
 
 import { PeerError } from './peer-error.js';
 
@@ -16,13 +16,20 @@ export interface CardAuthorization {
 
 const DISCOVERY_SUFFIX = '/.well-known/openid-configuration';
 
+/** A2A §8.2: the public card sits at the well-known path (RFC 8615) of the agent's origin. */
+const AGENT_CARD_PATH = '/.well-known/agent-card.json';
+
 /**
  * Fetches the public Agent Card at `<baseUrl>/.well-known/agent-card.json` and finds the OpenID
  * Connect security scheme tokens must come from.
  */
 export async function readAgentCard(baseUrl: string): Promise<CardAuthorization> {
   const url = new URL(AGENT_CARD_PATH, baseUrl);
-  const response = await fetch(url, { headers: { accept: 'application/json' } });
+  const response = await fetch(url, { headers: { accept: 'application/json' } }).catch(
+    (error: unknown) => {
+      throw new PeerError(`cannot reach ${url.href}: ${networkReason(error)}`);
+    },
+  );
   if (!response.ok) {
     throw new PeerError(`GET ${url.href}: ${response.status} ${response.statusText}`);
   }
@@ -64,4 +71,14 @@ function findOpenIdConnectScheme(card: AgentCard): Omit<CardAuthorization, 'card
   }
 
   throw new PeerError('the Agent Card declares no openIdConnectSecurityScheme');
+}
+
+/** undici's `fetch failed` hides the reason (`ECONNREFUSED`, `bad port`) in its `cause`. */
+function networkReason(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error) {
+    return 'code' in cause ? String(cause.code) : cause.message;
+  }
+
+  return error instanceof Error ? error.message : String(error);
 }

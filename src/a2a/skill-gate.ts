@@ -1,6 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isWardenError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { AuditTrail } from '../audit/event.js';
+import type { Principal } from '../auth/principal.js';
 import type { LoadedAgent } from '../agent/loaded-agent.js';
 import { readSkillRequest } from '../agent/invocation.js';
 import { validateSkillArgs } from '../agent/skill-args.js';
@@ -13,6 +15,7 @@ import { jsonRpcIdOf, readSentMessage } from './operation.js';
 export interface SkillGateOptions {
   agent: LoadedAgent;
   binding: A2aBinding;
+  audit: AuditTrail;
   logger: Logger;
 }
 
@@ -25,7 +28,7 @@ export interface SkillGateOptions {
 export function gateSkills(options: SkillGateOptions): RequestHandler {
   const log = options.logger.child({ module: 'skill-gate' });
 
-  return function checkSkill(req: Request, res: Response, next: NextFunction) {
+  return async function checkSkill(req: Request, res: Response, next: NextFunction) {
     const message = readSentMessage(req, options.binding);
     if (message === undefined) return next();
 
@@ -45,6 +48,7 @@ export function gateSkills(options: SkillGateOptions): RequestHandler {
     const principal = principalOf(req);
     if (principal === undefined || required.some((scope) => !principal.scopes.has(scope))) {
       log.info('scope.denied', { skill: request.skill.id, required });
+      await recordScopeDenied(options.audit, principal, request.skill.id, required, log);
       return sendInsufficientScope(res, options.binding, required);
     }
 
@@ -71,4 +75,19 @@ function invalidParams(req: Request, res: Response, binding: A2aBinding, message
     message,
   };
   sendProtocolError(res, binding, error, jsonRpcIdOf(req));
+}
+
+async function recordScopeDenied(
+  audit: AuditTrail,
+  principal: Principal | undefined,
+  skill: string,
+  required: readonly string[],
+  log: Logger,
+): Promise<void> {
+  try {
+    const detail = { required, granted: principal ? [...principal.scopes] : [] };
+    await audit.record({ event: 'scope.denied', principal, skill, decision: 'deny', detail });
+  } catch (error) {
+    log.error('audit write failed', { event: 'scope.denied', error });
+  }
 }

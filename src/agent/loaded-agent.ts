@@ -53,6 +53,8 @@ function indexTools(tools: readonly ToolDefinition[]): ReadonlyMap<string, ToolD
 }
 
 function helpTextOf(card: CardSource): string {
-  const lines = card.skills.map((s) => `- ${s.id}: ${s.description}`);
+  const lines = card.skills
+    .filter((s) => !s.extendedOnly)
+    .map((s) => `- ${s.id}: ${s.description}`);
   return `Send a data part naming a skill, e.g. {"skill": "${card.skills[0]?.id ?? ''}", ...}. Skills:\n${lines.join('\n')}`;
 }

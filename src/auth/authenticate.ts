@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isWardenError, WardenError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { AuditTrail } from '../audit/event.js';
 import type { A2aBinding } from '../http/protocol-error.js';
 import { readBearerToken } from './bearer.js';
 import { sendAuthenticationError } from './challenge.js';
@@ -19,6 +20,7 @@ export interface AuthenticateOptions {
   verifyAccessToken: VerifyAccessToken;
   maxAuthorizationHeaderBytes: number;
   binding: A2aBinding;
+  audit: AuditTrail;
   logger: Logger;
 }
 
@@ -38,6 +40,7 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
     } catch (error) {
       const failure = isWardenError(error) ? error : unexpected(error, log);
       log.info('token.rejected', { code: failure.code, reason: failure.message });
+      await recordRejection(options.audit, failure, log);
       sendAuthenticationError(res, options.binding, failure);
     }
   };
@@ -49,4 +52,21 @@ function unexpected(error: unknown, log: Logger): WardenError {
   return new WardenError('ERR_TOKEN_MALFORMED', 'access token could not be verified', {
     cause: error,
   });
+}
+
+// The request is refused whatever happens here; a failed audit write is logged, not raised.
+async function recordRejection(
+  audit: AuditTrail,
+  failure: WardenError,
+  log: Logger,
+): Promise<void> {
+  try {
+    await audit.record({
+      event: 'token.rejected',
+      outcome: failure.code,
+      detail: { reason: failure.message },
+    });
+  } catch (error) {
+    log.error('audit write failed', { event: 'token.rejected', error });
+  }
 }

@@ -38,8 +38,13 @@ export async function serve(configPath: string): Promise<void> {
 function stopOnSignal(stops: (() => Promise<void>)[], logger: Logger): void {
   const stop = async (signal: string) => {
     logger.info('shutting down', { signal });
-    for (const step of stops) await step();
-    logger.info('stopped');
+    try {
+      for (const step of stops) await step();
+      logger.info('stopped');
+    } catch (error) {
+      logger.error('shutdown failed', { error });
+      process.exitCode = 1;
+    }
   };
   process.once('SIGTERM', (signal) => void stop(signal));
   process.once('SIGINT', (signal) => void stop(signal));

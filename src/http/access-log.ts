@@ -7,11 +7,13 @@ export function logRequests(logger: Logger) {
 
   return function logRequest(req: Request, res: Response, next: NextFunction): void {
     const started = performance.now();
+    // Read now: once routed, Express strips the mount prefix from `req.path`.
+    const path = req.originalUrl.split('?', 1)[0];
     res.on('finish', () => {
       log.info('request', {
         requestId: res.locals['requestId'],
         method: req.method,
-        path: req.path,
+        path,
         status: res.statusCode,
         ms: Math.round((performance.now() - started) * 10) / 10,
       });

@@ -4,6 +4,7 @@ import type { A2ARequestHandler } from '@a2a-js/sdk/server';
 import { jsonRpcHandler, restHandler } from '@a2a-js/sdk/server/express';
 import type { JWK } from 'jose';
 import type { Logger } from '../log/logger.js';
+import type { AuditTrail } from '../audit/event.js';
 import type { WardenConfig } from '../config/load.js';
 import type { LoadedAgent } from '../agent/loaded-agent.js';
 import { authenticate, principalOf } from '../auth/authenticate.js';
@@ -28,6 +29,7 @@ export interface AppParts {
   requestHandler: A2ARequestHandler;
   verifyAccessToken: VerifyAccessToken;
   readiness: readonly ReadinessCheck[];
+  audit: AuditTrail;
   logger: Logger;
 }
 
@@ -64,10 +66,11 @@ function a2aPipeline(
       verifyAccessToken: parts.verifyAccessToken,
       maxAuthorizationHeaderBytes: config.server.maxAuthorizationHeaderBytes,
       binding,
+      audit: parts.audit,
       logger,
     }),
     ...parseJsonBody(binding, config.server.bodyLimitBytes),
-    gateSkills({ agent: parts.agent, binding, logger }),
+    gateSkills({ agent: parts.agent, binding, audit: parts.audit, logger }),
     binding === 'jsonrpc' ? jsonRpcHandler(sdkOptions) : restHandler(sdkOptions),
   ];
 }

@@ -20,6 +20,7 @@ import { signAgentCard } from '../card/sign.js';
 import { JWKS_PATH } from '../card/routes.js';
 import { openSqliteStore, type WardenStore } from '../store/sqlite.js';
 import type { ReadinessCheck } from '../http/health.js';
+import { createLogAuditTrail } from '../audit/log-audit-trail.js';
 import { createApp } from './app.js';
 
 /** What {@link createWarden} needs. */
@@ -69,6 +70,7 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
   );
 
   const store = await openSqliteStore(config.store.path);
+  const audit = createLogAuditTrail(logger);
   const executor = createAgentExecutor({ agent, guard: allowAllTools, logger });
   const requestHandler = new DefaultRequestHandler(
     card,
@@ -92,6 +94,7 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
       ...(options.now ? { now: options.now } : {}),
     }),
     readiness: readinessChecks(issuers, store),
+    audit,
     logger,
   });
   return listenable(app, config, store, logger);

@@ -9,6 +9,11 @@ export interface LoadTarget {
   readonly url: string;
   /** Sent round-robin, one per request, as `Authorization: Bearer`; empty for no security. */
   readonly bearerTokens: readonly string[];
+  /**
+   * CPU time the server's process has used so far, in microseconds, when it can be read. Unlike
+   * req/s, CPU per request hardly changes when other processes compete for the machine.
+   */
+  readonly readCpuUs?: () => Promise<number>;
 }
 
 /** A benchmark server that is listening, and how to stop it. */
@@ -40,6 +45,10 @@ export interface LoadFigures {
   readonly failures: number;
   /** CPU the load generator used, in percent of one core; near 100 means it was the bottleneck. */
   readonly clientCpuPercent: number;
+  /** CPU time the server used during the run, in ms; NaN when it cannot be read. */
+  readonly serverCpuMs: number;
+  /** {@link serverCpuMs} per response. */
+  readonly serverCpuMsPerRequest: number;
 }
 
 /** One run's figures and its latency histogram (microseconds), which rounds can merge. */
@@ -73,9 +82,27 @@ export async function assertEchoCompletes(target: LoadTarget): Promise<void> {
 export async function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
   const latencyUs = createHistogram();
   const counts = { jsonRpcErrors: 0 };
-  const cpuBefore = process.cpuUsage();
+  const clientCpuBefore = process.cpuUsage();
+  const serverCpuBeforeUs = await target.readCpuUs?.();
 
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+  const result = await drive(target, options, counts, latencyUs);
+
+  const serverCpuAfterUs = await target.readCpuUs?.();
+  const clientCpu = process.cpuUsage(clientCpuBefore);
+  const usage = {
+    clientCpuPercent: (clientCpu.user + clientCpu.system) / 10 / (result.duration * 1000),
+    serverCpuMs: ((serverCpuAfterUs ?? Number.NaN) - (serverCpuBeforeUs ?? Number.NaN)) / 1000,
+  };
+  return { figures: toFigures(target.name, result, latencyUs, counts, usage), latencyUs };
+}
+
+function drive(
+  target: LoadTarget,
+  options: LoadOptions,
+  counts: { jsonRpcErrors: number },
+  latencyUs: RecordableHistogram,
+): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
     const instance = autocannon(cannonOptions(target, options, counts), (error, done) =>
       error ? reject(toError(error)) : resolve(done),
     );
@@ -84,13 +111,6 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
       latencyUs.record(Math.max(1, Math.round(responseTimeMs * 1000)));
     });
   });
-
-  const cpu = process.cpuUsage(cpuBefore);
-  const clientCpuPercent = (cpu.user + cpu.system) / 10 / (result.duration * 1000);
-  return {
-    figures: toFigures(target.name, result, latencyUs, counts, clientCpuPercent),
-    latencyUs,
-  };
 }
 
 /**
@@ -115,6 +135,8 @@ export function summarizeRuns(name: string, results: readonly LoadResult[]): Loa
     socketErrors: sum((f) => f.socketErrors),
     failures: sum((f) => f.failures),
     clientCpuPercent: Math.max(0, ...results.map((result) => result.figures.clientCpuPercent)),
+    serverCpuMs: sum((f) => f.serverCpuMs),
+    serverCpuMsPerRequest: sum((f) => f.serverCpuMs) / sum((f) => f.responses),
   };
 }
 
@@ -201,7 +223,7 @@ function toFigures(
   result: autocannon.Result,
   latencyUs: RecordableHistogram,
   counts: { jsonRpcErrors: number },
-  clientCpuPercent: number,
+  usage: { clientCpuPercent: number; serverCpuMs: number },
 ): LoadFigures {
   return {
     name,
@@ -214,7 +236,8 @@ function toFigures(
     jsonRpcErrors: counts.jsonRpcErrors,
     socketErrors: result.errors,
     failures: result.mismatches + result.errors,
-    clientCpuPercent,
+    ...usage,
+    serverCpuMsPerRequest: usage.serverCpuMs / result.requests.total,
   };
 }
 

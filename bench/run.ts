@@ -1,10 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startBareServer } from './bare-server.js';
-import { startWardenServer } from './warden-server.js';
 import {
   assertEchoCompletes,
   runLoad,
@@ -14,17 +13,27 @@ import {
   type LoadTarget,
   type RunningTarget,
 } from './load.js';
+import { runMicroBenchmarks, type MicroGroup } from './micro.js';
 
 /**
  * `npm run bench`: the echo skill on the bare `@a2a-js/sdk` server and on Warden, each server in
  * its own child process so neither shares an event loop with autocannon, driven in alternating
- * order round after round. Flags: --connections 20, --duration 10 (s), --rounds 2, --warmup 2 (s),
- * --json FILE.
+ * order round after round, then the micro-benchmarks (token verification, Cedar decisions, audit
+ * appends, limits). Flags: --connections 20, --duration 10 (s), --rounds 2, --warmup 2 (s),
+ * --skip-micro, --json FILE.
  */
 
 /** The two servers compared, in the order of the first round; the baseline first. */
 const SERVERS = ['bare', 'warden'] as const;
 type ServerName = (typeof SERVERS)[number];
+
+/**
+ * autocannon drops its connections at the end of a run with requests still in flight; the servers
+ * go on executing those tasks. Warden's `close()` does not wait for the SDK's background event
+ * processing, so closing at once makes that work fail against a closed store (noise on stderr,
+ * not in the figures). A short pause lets it finish first.
+ */
+const SETTLE_MS = 1000;
 
 /** Above this, autocannon itself may have been the limit rather than the server. */
 const CLIENT_CPU_WARNING_PERCENT = 90;
@@ -34,12 +43,14 @@ interface BenchOptions {
   durationSec: number;
   rounds: number;
   warmupSec: number;
+  skipMicro: boolean;
   jsonFile: string | undefined;
 }
 
 interface BenchReport {
   rounds: (LoadFigures & { round: number })[];
   summaries: LoadFigures[];
+  micro?: MicroGroup[];
 }
 
 async function main(): Promise<number> {
@@ -49,6 +60,7 @@ async function main(): Promise<number> {
       duration: { type: 'string', default: '10' },
       rounds: { type: 'string', default: '2' },
       warmup: { type: 'string', default: '2' },
+      'skip-micro': { type: 'boolean', default: false },
       json: { type: 'string' },
       // Internal: how the parent starts each server in a child process.
       serve: { type: 'string' },
@@ -61,12 +73,21 @@ async function main(): Promise<number> {
     durationSec: positiveInteger('--duration', values.duration),
     rounds: positiveInteger('--rounds', values.rounds),
     warmupSec: positiveInteger('--warmup', values.warmup, 0),
+    skipMicro: values['skip-micro'],
     jsonFile: values.json,
   });
 }
 
 async function benchmark(options: BenchOptions): Promise<number> {
-  const children = await Promise.all(SERVERS.map((name) => spawnServer(name)));
+  const report = await measureLoad(options);
+  if (!options.skipMicro) report.micro = await runMicroBenchmarks(writeLine);
+
+  if (options.jsonFile !== undefined) writeFileSync(options.jsonFile, toJson(report, options));
+  return report.summaries.some((summary) => summary.failures > 0) ? 1 : 0;
+}
+
+async function measureLoad(options: BenchOptions): Promise<BenchReport> {
+  const children = await spawnServers();
   try {
     const targets = children.map((child) => child.target);
     for (const target of targets) await assertEchoCompletes(target);
@@ -74,9 +95,9 @@ async function benchmark(options: BenchOptions): Promise<number> {
     writeLine(header(options));
     const report = await measure(targets, options);
     writeLine(formatReport(report.summaries));
-    if (options.jsonFile !== undefined) writeFileSync(options.jsonFile, toJson(report, options));
-    return report.summaries.some((summary) => summary.failures > 0) ? 1 : 0;
+    return report;
   } finally {
+    await sleep(SETTLE_MS);
     await Promise.all(children.map((child) => child.close()));
   }
 }
@@ -113,26 +134,37 @@ async function measure(
 }
 
 function header(options: BenchOptions): string {
+  const { cpus, cpuModel, node } = machine();
+  const shape = `${options.connections} connections, ${options.rounds} x ${options.durationSec} s`;
+  const host = `${cpus} CPUs (${cpuModel}), Node ${node}`;
+  return `Warden vs bare @a2a-js/sdk, echo over loopback: ${shape}, ${host}`;
+}
+
+function machine() {
   const cpus = os.cpus();
-  const machine = `${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), Node ${process.version}`;
-  const shape = `${options.connections} connections, ${options.rounds} rounds x ${options.durationSec} s`;
-  return `Warden vs bare @a2a-js/sdk, SendMessage echo on loopback: ${shape}, ${machine}`;
+  const cpuModel = cpus[0]?.model.trim() ?? 'unknown';
+  return { cpus: cpus.length, cpuModel, node: process.version.slice(1) };
+}
+
+const COLUMN_WIDTHS = [8, 8, 8, 8, 10, 7];
+
+function formatCells(cells: readonly string[]): string {
+  return cells
+    .map((cell, i) =>
+      i === 0 ? cell.padEnd(COLUMN_WIDTHS[0] ?? 0) : cell.padStart(COLUMN_WIDTHS[i] ?? 0),
+    )
+    .join('  ');
 }
 
 function formatRow(f: LoadFigures): string {
-  const cells = [
-    f.name.padEnd(8),
-    Math.round(f.requestsPerSec).toLocaleString('en-US').padStart(8),
-    f.p50Ms.toFixed(2).padStart(8),
-    f.p99Ms.toFixed(2).padStart(8),
-    String(f.failures).padStart(7),
-  ];
-  return cells.join('  ');
+  const rate = Math.round(f.requestsPerSec).toLocaleString('en-US');
+  const latency = [f.p50Ms.toFixed(2), f.p99Ms.toFixed(2)];
+  const cpu = f.serverCpuMsPerRequest.toFixed(2);
+  return formatCells([f.name, rate, ...latency, cpu, String(f.failures)]);
 }
 
 function formatReport(summaries: readonly LoadFigures[]): string {
-  const columns = ['server'.padEnd(8), 'req/s', 'p50 ms', 'p99 ms', 'errors'];
-  const heading = columns.map((c, i) => (i === 0 ? c : c.padStart(i === 4 ? 7 : 8))).join('  ');
+  const heading = formatCells(['server', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'errors']);
   const lines = ['', heading, ...summaries.map(formatRow), '', ...compare(summaries)];
 
   for (const summary of summaries) lines.push(...warnings(summary));
@@ -145,9 +177,12 @@ function compare(summaries: readonly LoadFigures[]): string[] {
 
   const ratio = warden.requestsPerSec / bare.requestsPerSec;
   const added = (a: number, b: number) => `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(2)} ms`;
+  const cpuRatio = warden.serverCpuMsPerRequest / bare.serverCpuMsPerRequest;
   return [
     `Warden/bare throughput: ${ratio.toFixed(2)} (${Math.round(ratio * 100)}% of the bare req/s)`,
     `Warden adds p50 ${added(warden.p50Ms, bare.p50Ms)}, p99 ${added(warden.p99Ms, bare.p99Ms)}`,
+    `Warden uses ${cpuRatio.toFixed(1)}x the bare server's CPU per request` +
+      ` (${added(warden.serverCpuMsPerRequest, bare.serverCpuMsPerRequest)})`,
   ];
 }
 
@@ -155,27 +190,25 @@ function compare(summaries: readonly LoadFigures[]): string[] {
 function warnings(f: LoadFigures): string[] {
   const lines: string[] = [];
   if (f.failures > 0) {
-    const detail = `non-2xx ${f.non2xx}, JSON-RPC errors ${f.jsonRpcErrors}, no response ${f.socketErrors}`;
+    const detail = `non-2xx ${f.non2xx}, JSON-RPC errors ${f.jsonRpcErrors}`;
     lines.push(
       '',
-      `!!! ERRORS: ${f.failures} of ${f.responses} ${f.name} requests did not complete (${detail}).`,
+      `!!! ERRORS: ${f.failures} ${f.name} requests did not end in a completed task`,
+      `!!! (${f.responses} responses; ${detail}; no response at all ${f.socketErrors}).`,
       '!!! These figures are NOT a valid benchmark.',
     );
   }
   if (f.clientCpuPercent > CLIENT_CPU_WARNING_PERCENT) {
     const cpu = Math.round(f.clientCpuPercent);
-    lines.push(
-      `note: autocannon used ${cpu}% of a core against ${f.name}; it may have been the limit.`,
-    );
+    lines.push(`note: autocannon used ${cpu}% of a core on ${f.name}; it may have been the limit.`);
   }
   return lines;
 }
 
 function toJson(report: BenchReport, options: BenchOptions): string {
-  const cpus = os.cpus();
-  const machine = { cpus: cpus.length, cpuModel: cpus[0]?.model.trim(), node: process.version };
   const { jsonFile: _file, ...flags } = options;
-  return `${JSON.stringify({ date: new Date().toISOString(), machine, flags, ...report }, null, 2)}\n`;
+  const document = { date: new Date().toISOString(), machine: machine(), flags, ...report };
+  return `${JSON.stringify(document, null, 2)}\n`;
 }
 
 /** A server running in a child process, as the parent sees it. */
@@ -186,6 +219,18 @@ interface ChildServer {
 
 type ChildMessage = { ready: LoadTarget } | { failed: string };
 
+// If one server fails to start, the other is stopped: its IPC channel would keep this process up.
+async function spawnServers(): Promise<ChildServer[]> {
+  const settled = await Promise.allSettled(SERVERS.map((name) => spawnServer(name)));
+  const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+
+  const failure = settled.find((s) => s.status === 'rejected');
+  if (failure === undefined) return started;
+
+  await Promise.all(started.map((child) => child.close()));
+  throw failure.reason;
+}
+
 function spawnServer(name: ServerName): Promise<ChildServer> {
   const child = fork(fileURLToPath(import.meta.url), ['--serve', name], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -195,8 +240,16 @@ function spawnServer(name: ServerName): Promise<ChildServer> {
     child.once('exit', (code) => reject(new Error(`${name} server exited early (code ${code})`)));
     child.once('message', (message: ChildMessage) => {
       if ('failed' in message) return reject(new Error(`${name} server: ${message.failed}`));
-      resolve({ target: message.ready, close: () => stopChild(child) });
+      const target = { ...message.ready, readCpuUs: () => readChildCpu(child) };
+      resolve({ target, close: () => stopChild(child) });
     });
+  });
+}
+
+function readChildCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (message: { cpuUs: number }) => resolve(message.cpuUs));
+    child.send('cpu');
   });
 }
 
@@ -218,7 +271,11 @@ function stopChild(child: ChildProcess): Promise<void> {
 async function serveForParent(name: string): Promise<number> {
   let running: RunningTarget;
   try {
-    running = name === 'warden' ? await startWardenServer() : await startBareServer();
+    // Imported here so that each process loads only the server it runs.
+    running =
+      name === 'warden'
+        ? await (await import('./warden-server.js')).startWardenServer()
+        : await (await import('./bare-server.js')).startBareServer();
   } catch (error) {
     process.send?.({ failed: error instanceof Error ? error.message : String(error) });
     return 1;
@@ -226,7 +283,11 @@ async function serveForParent(name: string): Promise<number> {
 
   process.send?.({ ready: running.target });
   await new Promise<void>((resolve) => {
-    process.once('message', () => resolve());
+    process.on('message', (message) => {
+      if (message === 'close') return resolve();
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpuUs: user + system });
+    });
     process.once('disconnect', () => resolve());
   });
   await running.close();

@@ -50,6 +50,22 @@ export type WardenErrorCode =
   | 'ERR_TOKEN_ALGORITHM'
   | 'ERR_TOKEN_CLAIMS'
   | 'ERR_TOKEN_KEYS_UNAVAILABLE'
+  | 'ERR_TOKEN_TYPE'
+  | 'ERR_TOKEN_HEADER'
+  | 'ERR_TOKEN_KIND'
+  | 'ERR_TOKEN_INACTIVE'
+  | 'ERR_TOKEN_INTROSPECTION'
+  | 'ERR_TOKEN_DELEGATION'
+  | 'ERR_TOKEN_IN_QUERY'
+  | 'ERR_AUTH_HEADER_DUPLICATE'
+  // proof of possession (RFC 9449 DPoP)
+  | 'ERR_DPOP_REQUIRED'
+  | 'ERR_DPOP_BINDING'
+  | 'ERR_DPOP_PROOF_MISSING'
+  | 'ERR_DPOP_PROOF_INVALID'
+  | 'ERR_DPOP_PROOF_REPLAYED'
+  | 'ERR_DPOP_NONCE'
+  | 'ERR_DPOP_REPLAY_UNAVAILABLE'
   // authorization
   | 'ERR_INSUFFICIENT_SCOPE'
   // requests
@@ -61,7 +77,27 @@ export type WardenErrorCode =
   | 'ERR_SKILL_FAILED'
   | 'ERR_TOOL_UNKNOWN'
   | 'ERR_TOOL_INPUT'
-  | 'ERR_TOOL_FAILED';
+  | 'ERR_TOOL_FAILED'
+  // policy (Cedar) and human approval
+  | 'ERR_POLICY_INVALID'
+  | 'ERR_POLICY_CASES'
+  | 'ERR_POLICY_DENIED'
+  | 'ERR_APPROVAL_NOT_FOUND'
+  | 'ERR_APPROVAL_CONFLICT'
+  | 'ERR_APPROVAL_FORBIDDEN'
+  | 'ERR_APPROVAL_DENIED'
+  | 'ERR_APPROVAL_EXPIRED'
+  // rate limits and budgets
+  | 'ERR_RATE_LIMITED'
+  | 'ERR_BUDGET_EXCEEDED'
+  | 'ERR_LIMITS_UNAVAILABLE'
+  // audit trail
+  | 'ERR_AUDIT_UNAVAILABLE'
+  | 'ERR_AUDIT_CORRUPT'
+  | 'ERR_AUDIT_LOCKED'
+  | 'ERR_AUDIT_FILE'
+  | 'ERR_AUDIT_KEY'
+  | 'ERR_AUDIT_USAGE';
 
 /** Narrows an unknown thrown value to a `WardenError` with the given code. */
 export function isWardenError(error: unknown, code?: WardenErrorCode): error is WardenError {

@@ -72,7 +72,8 @@ describe('authentication (RFC 6750)', () => {
       const res = await send(token);
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toBe(
-        'Bearer error="invalid_token", error_description="access token expired"',
+        'Bearer error="invalid_token", error_description="access token expired", ' +
+          `resource_metadata="${url}/.well-known/oauth-protected-resource"`,
       );
       expect(res.body.error.message).toBe('access token expired');
     } finally {

@@ -23,6 +23,7 @@ interface DemoConfig {
   agent: { module: string };
   cardSigning: { keyFile: string };
   store: { path: string };
+  policy: { schema: string; files: string[] };
 }
 
 /** A process started by the test, with everything it wrote so far. */
@@ -125,6 +126,8 @@ function writeDemoConfig(dir: string): string {
   config.agent.module = path.join(REPO, 'examples/support-agent/agent.ts');
   config.cardSigning.keyFile = path.join(dir, 'card-signing-key.json');
   config.store.path = path.join(dir, 'warden.db');
+  config.policy.schema = path.join(REPO, 'policies/support/schema.cedarschema');
+  config.policy.files = [path.join(REPO, 'policies/support')];
 
   const file = path.join(dir, 'warden.yaml');
   writeFileSync(file, stringify(config));

@@ -32,6 +32,13 @@ export interface Refund {
   requestedBy: string;
 }
 
+/** A customer account's owner and relationships, by IdP subject and client id. */
+export interface Account {
+  user: string;
+  relatedUsers: string[];
+  relatedAgents: string[];
+}
+
 /** The support back office the tools act on. A fresh one per agent instance. */
 export class SupportData {
   readonly customers = new Map<string, Customer>([
@@ -52,6 +59,15 @@ export class SupportData {
       'o-2001',
       { id: 'o-2001', customerId: 'bob', item: 'Milk frother', total: 39.99, refunded: 0 },
     ],
+  ]);
+
+  /**
+   * Who each customer account is and who has a relationship with it: the policy's ABAC and ReBAC
+   * facts. alice linked her shopping assistant peer-agent-a; alice shares bob's household.
+   */
+  readonly accounts = new Map<string, Account>([
+    ['alice', { user: 'alice', relatedUsers: [], relatedAgents: ['peer-agent-a'] }],
+    ['bob', { user: 'bob', relatedUsers: ['alice'], relatedAgents: [] }],
   ]);
 
   readonly tickets = new Map<string, Ticket>();

@@ -11,6 +11,7 @@ export function supportTools(data: SupportData) {
     name: 'lookup-customer',
     description: 'Reads a customer profile',
     input: z.object({ customerId: z.string().min(1) }),
+    policy: { resource: ({ customerId }) => customer(customerId) },
     run: async ({ customerId }) =>
       data.customers.get(customerId) ?? failSkill(`customer "${customerId}" does not exist`),
   });
@@ -19,6 +20,7 @@ export function supportTools(data: SupportData) {
     name: 'list-orders',
     description: "Lists a customer's orders",
     input: z.object({ customerId: z.string().min(1) }),
+    policy: { resource: ({ customerId }) => customer(customerId) },
     run: async ({ customerId }) =>
       [...data.orders.values()].filter((o) => o.customerId === customerId),
   });
@@ -27,6 +29,7 @@ export function supportTools(data: SupportData) {
     name: 'list-tickets',
     description: "Lists a customer's support tickets",
     input: z.object({ customerId: z.string().min(1) }),
+    policy: { resource: ({ customerId }) => customer(customerId) },
     run: async ({ customerId }) =>
       [...data.tickets.values()].filter((t) => t.customerId === customerId),
   });
@@ -40,6 +43,7 @@ export function supportTools(data: SupportData) {
       orderId: z.string().optional(),
       openedBy: z.string(),
     }),
+    policy: { resource: ({ customerId }) => customer(customerId) },
     run: async (input) => {
       if (!data.customers.has(input.customerId))
         failSkill(`customer "${input.customerId}" does not exist`);
@@ -58,6 +62,11 @@ export function supportTools(data: SupportData) {
       reason: z.string().max(500),
       requestedBy: z.string(),
     }),
+    // Policy compares whole cents: the $50 threshold must not depend on float rounding.
+    policy: {
+      resource: ({ orderId }) => ({ type: 'Order', id: orderId }),
+      context: ({ amount }) => ({ amountCents: Math.round(amount * 100) }),
+    },
     run: async ({ orderId, amount, reason, requestedBy }) => {
       const order = data.orders.get(orderId) ?? failSkill(`order "${orderId}" does not exist`);
       const refundable = Math.round((order.total - order.refunded) * 100) / 100;
@@ -75,3 +84,7 @@ export function supportTools(data: SupportData) {
 }
 
 export type SupportTools = ReturnType<typeof supportTools>;
+
+function customer(id: string) {
+  return { type: 'Customer', id };
+}

@@ -3,6 +3,16 @@ import type { Message } from '@a2a-js/sdk';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../log/logger.js';
 import { WardenError } from '../errors.js';
+import type { ActionPolicy, EntityResolvers } from '../policy/declarations.js';
+
+export type {
+  ActionPolicy,
+  EntityData,
+  EntityRef,
+  EntityResolver,
+  EntityResolvers,
+} from '../policy/declarations.js';
+export { decimalValue, entityValue } from '../policy/declarations.js';
 
 /**
  * A tool: anything with a side effect, or that reads data a policy may restrict. Skills never call
@@ -22,6 +32,11 @@ export interface ToolDefinition<I = unknown, O = unknown> {
   readonly name: string;
   readonly description: string;
   readonly input: z.ZodType<I>;
+  /**
+   * How policy sees a call: the resource it acts on and the input fields policy needs. Without
+   * it, the resource is `Tool::"<name>"` and `context.input` is read from the input by name.
+   */
+  readonly policy?: ActionPolicy<I>;
   run(input: I, context: ToolRunContext): Promise<O>;
 }
 
@@ -44,6 +59,8 @@ export interface SkillDefinition<A = unknown> {
   readonly input: z.ZodType<A>;
   /** Understands a plain-text request, returning arguments, or `undefined` when it does not. */
   readonly parseText?: (text: string) => A | undefined;
+  /** How policy sees the skill; without it, the resource is `Skill::"<id>"`. */
+  readonly policy?: ActionPolicy<A>;
   run(args: A, context: SkillContext): Promise<SkillResult>;
 }
 
@@ -70,6 +87,11 @@ export interface SkillResult {
 export interface AgentDefinition {
   readonly skills: readonly SkillDefinition[];
   readonly tools: readonly ToolDefinition[];
+  /**
+   * Loaders of policy entities by type: attributes and parents (relationships) of the resources
+   * tools act on, e.g. the customer who owns an order.
+   */
+  readonly resolvers?: EntityResolvers;
 }
 
 /** Declares a tool, keeping its input and output types. */

@@ -56,4 +56,9 @@ export interface AuditEventInput {
 export interface AuditTrail {
   record(event: AuditEventInput): Promise<void>;
   close(): Promise<void>;
+  /**
+   * False once the trail can no longer write (a failed write or sync): Warden then answers 503 to
+   * every A2A request and refuses tools, before attempting the action. Absent means always true.
+   */
+  isAvailable?(): boolean;
 }

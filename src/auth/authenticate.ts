@@ -1,12 +1,17 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { decodeJwt } from 'jose';
 import { isWardenError, WardenError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { AuditTrail } from '../audit/event.js';
 import type { A2aBinding } from '../http/protocol-error.js';
-import { readBearerToken } from './bearer.js';
-import { sendAuthenticationError } from './challenge.js';
+import { readCredentials } from './credentials.js';
+import {
+  sendAuthenticationError,
+  setChallengeContext,
+  type ChallengeContext,
+} from './challenge.js';
 import type { Principal } from './principal.js';
-import type { VerifyAccessToken } from './verify-token.js';
+import type { VerifyRequest } from './verify-request.js';
 
 const principals = new WeakMap<Request, Principal>();
 
@@ -17,7 +22,9 @@ export function principalOf(req: Request): Principal | undefined {
 
 /** Options for {@link authenticate}. */
 export interface AuthenticateOptions {
-  verifyAccessToken: VerifyAccessToken;
+  verifyRequest: VerifyRequest;
+  /** How challenges are worded (resource metadata URL, DPoP algorithms and nonces). */
+  challenge: Omit<ChallengeContext, 'scheme'>;
   maxAuthorizationHeaderBytes: number;
   binding: A2aBinding;
   audit: AuditTrail;
@@ -25,22 +32,32 @@ export interface AuthenticateOptions {
 }
 
 /**
- * Middleware that admits only callers with a valid access token, before the body is read and
- * before the SDK sees the request (the SDK turns a throwing user builder into a 500). A failure
- * answers 401 (or 400) with an RFC 6750 challenge and logs the reason, never the token.
+ * Middleware that admits only callers with a valid access token (and, for a DPoP-bound token, a
+ * valid proof), before the body is read and before the SDK sees the request (the SDK turns a
+ * throwing user builder into a 500). A failure answers 401 (or 400) with an RFC 6750 / RFC 9449
+ * challenge and records `token.rejected` with the reason and the token's `jti`, never the token.
  */
 export function authenticate(options: AuthenticateOptions): RequestHandler {
   const log = options.logger.child({ module: 'auth' });
 
   return async function authenticateRequest(req: Request, res: Response, next: NextFunction) {
+    let token: string | undefined;
+    setChallengeContext(res, { ...options.challenge, scheme: 'bearer' });
     try {
-      const token = readBearerToken(req, options.maxAuthorizationHeaderBytes);
-      principals.set(req, await options.verifyAccessToken(token));
+      const credentials = readCredentials(req, options.maxAuthorizationHeaderBytes);
+      token = credentials.token;
+      setChallengeContext(res, { ...options.challenge, scheme: credentials.scheme });
+
+      principals.set(req, await options.verifyRequest(req, credentials));
+      // RFC 9449 §9: a resource server may hand out its next nonce on any response.
+      const nonce = options.challenge.dpopNonce;
+      if (credentials.scheme === 'dpop' && nonce) res.setHeader('DPoP-Nonce', nonce());
       next();
     } catch (error) {
       const failure = isWardenError(error) ? error : unexpected(error, log);
-      log.info('token.rejected', { code: failure.code, reason: failure.message });
-      await recordRejection(options.audit, failure, log);
+      const tokenId = tokenIdOf(token);
+      log.info('token.rejected', { code: failure.code, reason: failure.message, tokenId });
+      await recordRejection(options.audit, failure, tokenId, log);
       sendAuthenticationError(res, options.binding, failure);
     }
   };
@@ -54,17 +71,32 @@ function unexpected(error: unknown, log: Logger): WardenError {
   });
 }
 
+/**
+ * The `jti` of a rejected JWT, so a rejection can be matched with the IdP's records. It comes from
+ * an unverified token, so only a short printable value is kept; an opaque token has none.
+ */
+function tokenIdOf(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  try {
+    const { jti } = decodeJwt(token);
+    return typeof jti === 'string' && /^[\x21-\x7e]{1,128}$/.test(jti) ? jti : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // The request is refused whatever happens here; a failed audit write is logged, not raised.
 async function recordRejection(
   audit: AuditTrail,
   failure: WardenError,
+  tokenId: string | undefined,
   log: Logger,
 ): Promise<void> {
   try {
     await audit.record({
       event: 'token.rejected',
       outcome: failure.code,
-      detail: { reason: failure.message },
+      detail: { reason: failure.message, ...(tokenId === undefined ? {} : { tokenId }) },
     });
   } catch (error) {
     log.error('audit write failed', { event: 'token.rejected', error });

@@ -19,6 +19,8 @@ export interface CardIssuer {
   discoveryUrl: string;
   /** The `token_endpoint` from that document, where a peer runs the client-credentials grant. */
   tokenEndpoint: string;
+  /** Its tokens must be DPoP-bound (RFC 9449): each of its requirements also names `dpop`. */
+  requiresDpop?: boolean;
 }
 
 /** What Warden knows at start-up and the card source does not. */
@@ -27,7 +29,12 @@ export interface BuildCardInput {
   publicUrl: string;
   /** Trusted issuers, in configuration order; the first one's schemes get the plain names. */
   issuers: readonly CardIssuer[];
+  /** Skills whose calls need a DPoP-bound token, whichever the issuer. */
+  dpopSkills?: readonly string[];
 }
+
+/** The name of the HTTP `DPoP` scheme, declared when some call needs a DPoP-bound token. */
+export const DPOP_SCHEME_NAME = 'dpop';
 
 /** The names of the two security schemes declared for one issuer. */
 export interface SecuritySchemeNames {
@@ -82,11 +89,11 @@ export function buildAgentCard(
       extendedAgentCard: true,
       extensions: [],
     },
-    securitySchemes: buildSecuritySchemes(input.issuers, source.scopes),
-    securityRequirements: buildRequirements(input.issuers.length, []),
+    securitySchemes: buildSecuritySchemes(input, source.scopes),
+    securityRequirements: buildRequirements(input.issuers, [], false),
     defaultInputModes: [...source.defaultInputModes],
     defaultOutputModes: [...source.defaultOutputModes],
-    skills: skills.map((skill) => buildSkill(skill, input.issuers.length)),
+    skills: skills.map((skill) => buildSkill(skill, input)),
     signatures: [],
   };
 }
@@ -112,18 +119,32 @@ function buildInterfaces(publicUrl: string): AgentCard['supportedInterfaces'] {
 }
 
 function buildSecuritySchemes(
-  issuers: readonly CardIssuer[],
+  input: BuildCardInput,
   scopes: Readonly<Record<string, string>>,
 ): Record<string, SecurityScheme> {
   const schemes: Record<string, SecurityScheme> = {};
 
-  issuers.forEach((issuer, index) => {
+  input.issuers.forEach((issuer, index) => {
     const names = securitySchemeNames(index);
     schemes[names.openIdConnect] = openIdConnectScheme(issuer);
     schemes[names.oauth2] = oauth2Scheme(issuer, scopes);
   });
 
+  const needsDpop = input.issuers.some((issuer) => issuer.requiresDpop === true);
+  if (needsDpop || (input.dpopSkills ?? []).length > 0) schemes[DPOP_SCHEME_NAME] = dpopScheme();
   return schemes;
+}
+
+// RFC 9449 §7.1 registers `DPoP` as an HTTP authentication scheme; naming it alongside an OAuth
+// scheme in one requirement (AND) says the token must be DPoP-bound and sent with a proof.
+function dpopScheme(): SecurityScheme {
+  const description = 'The access token must be DPoP-bound and sent with a DPoP proof (RFC 9449)';
+  return {
+    scheme: {
+      $case: 'httpAuthSecurityScheme',
+      value: { description, scheme: 'DPoP', bearerFormat: 'JWT' },
+    },
+  };
 }
 
 function openIdConnectScheme(issuer: CardIssuer): SecurityScheme {
@@ -166,19 +187,26 @@ function oauth2Scheme(
  * One alternative per scheme (OR), each needing every scope listed (AND). With no scopes this says
  * "any valid token from a trusted issuer".
  */
-function buildRequirements(issuerCount: number, scopes: readonly string[]): SecurityRequirement[] {
+function buildRequirements(
+  issuers: readonly CardIssuer[],
+  scopes: readonly string[],
+  skillNeedsDpop: boolean,
+): SecurityRequirement[] {
   const requirements: SecurityRequirement[] = [];
 
-  for (let index = 0; index < issuerCount; index += 1) {
+  issuers.forEach((issuer, index) => {
     const names = securitySchemeNames(index);
-    requirements.push({ schemes: { [names.openIdConnect]: { list: [...scopes] } } });
-    requirements.push({ schemes: { [names.oauth2]: { list: [...scopes] } } });
-  }
+    const dpop =
+      skillNeedsDpop || issuer.requiresDpop === true ? { [DPOP_SCHEME_NAME]: { list: [] } } : {};
+    requirements.push({ schemes: { [names.openIdConnect]: { list: [...scopes] }, ...dpop } });
+    requirements.push({ schemes: { [names.oauth2]: { list: [...scopes] }, ...dpop } });
+  });
 
   return requirements;
 }
 
-function buildSkill(skill: CardSkillSource, issuerCount: number): AgentSkill {
+function buildSkill(skill: CardSkillSource, input: BuildCardInput): AgentSkill {
+  const needsDpop = (input.dpopSkills ?? []).includes(skill.id);
   return {
     id: skill.id,
     name: skill.name,
@@ -187,6 +215,6 @@ function buildSkill(skill: CardSkillSource, issuerCount: number): AgentSkill {
     examples: [...skill.examples],
     inputModes: [...(skill.inputModes ?? [])],
     outputModes: [...(skill.outputModes ?? [])],
-    securityRequirements: buildRequirements(issuerCount, skill.scopes),
+    securityRequirements: buildRequirements(input.issuers, skill.scopes, needsDpop),
   };
 }

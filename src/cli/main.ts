@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { isWardenError } from '../errors.js';
-import { serve } from './serve.js';
+import { registerAuditCommands } from './audit.js';
+import { registerPolicyCommands } from './policy.js';
+import { registerApprovalCommands } from './approvals.js';
 
 /** The `warden` command line. */
 const program = new Command()
@@ -15,8 +17,15 @@ program
   .action(async (options: { config?: string }) => {
     const configPath = options.config ?? process.env['WARDEN_CONFIG'];
     if (configPath === undefined) fail('no configuration: pass --config PATH or set WARDEN_CONFIG');
+    // Loaded here, not at the top: `warden audit ...` needs none of the server (nor its start-up
+    // cost, nor the warnings its dependencies print when imported).
+    const { serve } = await import('./serve.js');
     await serve(configPath);
   });
+
+registerAuditCommands(program);
+registerPolicyCommands(program);
+registerApprovalCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   if (isWardenError(error)) fail(`${error.code}: ${error.message}`);

@@ -7,7 +7,8 @@ import { startConfiguredDevIdp } from '../server/dev-idp.js';
 /**
  * `warden serve`: loads the configuration, starts the development IdP when configured, builds
  * Warden and listens until SIGTERM or SIGINT, on which it drains in-flight requests and closes its
- * stores. Any start-up error is logged with its code and the process exits 1 before listening.
+ * stores; SIGHUP reloads the policy files. Any start-up error is logged with its code and the
+ * process exits 1 before listening.
  */
 export async function serve(configPath: string): Promise<void> {
   let config = loadConfig(configPath);
@@ -27,6 +28,8 @@ export async function serve(configPath: string): Promise<void> {
     const warden = await createWarden({ config, logger });
     await warden.listen();
     stops.unshift(() => warden.close());
+    // SIGHUP re-reads the policy files; a set that fails to load keeps the one in force.
+    process.on('SIGHUP', () => void warden.reloadPolicy());
   } catch (error) {
     await Promise.all(stops.map((stop) => stop()));
     throw error;

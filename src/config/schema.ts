@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import { auditSchema } from '../audit/config.js';
+import { metricsSchema } from '../metrics/config.js';
+import { limitsSchema } from '../limits/config.js';
+import { authSchema } from '../auth/config.js';
+import { policySchema } from '../policy/config.js';
+import { approvalsSchema } from '../approvals/config.js';
 
 /**
  * The shape of Warden's YAML configuration. Every key is documented in the README's
@@ -12,19 +18,6 @@ const loopbackHost = z
   .string()
   .refine((host) => ['127.0.0.1', 'localhost', '::1'].includes(host), 'must be a loopback address');
 
-const jwsAlgorithm = z.enum([
-  'ES256',
-  'ES384',
-  'ES512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'EdDSA',
-]);
-
 export const serverSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
@@ -37,32 +30,19 @@ export const serverSchema = z
     maxAuthorizationHeaderBytes: z.number().int().positive().default(8_192),
     /** Milliseconds SIGTERM waits for in-flight requests before closing connections. */
     shutdownGraceMs: z.number().int().nonnegative().default(10_000),
-  })
-  .strict();
-
-export const issuerSchema = z
-  .object({
-    /** The issuer identifier; its metadata is discovered at `/.well-known/openid-configuration`. */
-    issuer: z.url(),
-    /** The `aud` a token must carry; defaults to `server.publicUrl`. */
-    audience: z.string().min(1).optional(),
-    /** Accepted JWS algorithms; `none` and HMAC are never accepted. */
-    algorithms: z.array(jwsAlgorithm).nonempty().default(['ES256', 'RS256', 'PS256', 'EdDSA']),
     /**
-     * Allow an `http:` issuer. Skips transport security for discovery and keys: use only for a
-     * development IdP on loopback.
+     * The reverse proxies whose `X-Forwarded-For` names the client: a hop count, or their
+     * addresses and subnets (Express `trust proxy`). Unset, the peer address is the client, and
+     * behind a proxy every caller would share one unauthenticated rate limit.
      */
-    allowInsecureIssuer: z.boolean().default(false),
+    trustProxy: z
+      .union([z.number().int().min(1).max(10), z.array(z.string().min(1)).nonempty()])
+      .optional(),
   })
   .strict();
 
-export const authSchema = z
-  .object({
-    issuers: z.array(issuerSchema).default([]),
-    /** Leeway for `exp`/`nbf`/`iat`, in seconds. */
-    clockToleranceSec: z.number().int().min(0).max(300).default(30),
-  })
-  .strict();
+// `issuerSchema` and `authSchema` live with the code that enforces them, in src/auth/config.ts.
+export { authSchema, issuerSchema } from '../auth/config.js';
 
 export const cardSigningSchema = z
   .object({
@@ -115,6 +95,14 @@ export const configSchema = z
     store: storeSchema.default(storeSchema.parse({})),
     devIdp: devIdpSchema.default(devIdpSchema.parse({})),
     log: logSchema.default(logSchema.parse({})),
+    audit: auditSchema.default(auditSchema.parse({})),
+    metrics: metricsSchema.default(metricsSchema.parse({})),
+    /** Rate limits, per-task budgets and their store; see docs/limits.md. */
+    limits: limitsSchema.default(limitsSchema.parse({})),
+    /** Cedar policy on every skill and tool call; see docs/policy.md. */
+    policy: policySchema.optional(),
+    /** Human approval of held calls (A2A §7.6); see docs/policy.md. */
+    approvals: approvalsSchema.default(approvalsSchema.parse({})),
   })
   .strict();
 

@@ -9,6 +9,12 @@ export interface DevIdpClient {
   clientSecret: string;
   /** Scopes the client may be granted, at any resource that accepts them. */
   scopes: string[];
+  /**
+   * Roles stated in the client's client-credentials tokens, as the RFC 9068 `roles` claim (e.g.
+   * `manager` for an operator who approves held calls). Not put in token-exchange tokens, whose
+   * subject is a user.
+   */
+  roles?: string[];
 }
 
 /** Options of {@link startDevIdp}. */
@@ -24,8 +30,12 @@ export interface DevIdpOptions {
   clients?: DevIdpClient[];
   /** Demo users who may be named in token exchange; default ['alice', 'bob']. */
   users?: string[];
-  /** Resource servers (RFC 8707 resource indicator URL -> scopes it accepts). */
-  resources: Record<string, { scopes: string[] }>;
+  /**
+   * Resource servers (RFC 8707 resource indicator URL -> scopes it accepts). Their access tokens
+   * are RFC 9068 JWTs, or opaque with `accessTokenFormat: 'opaque'`: those are kept in memory
+   * until they expire, so the introspection endpoint (RFC 7662) can answer for them.
+   */
+  resources: Record<string, { scopes: string[]; accessTokenFormat?: 'jwt' | 'opaque' }>;
   /** Resource used when a token request names none; without it, requests must name one. */
   defaultResource?: string;
   /** Access token lifetime, default 300. */
@@ -42,12 +52,20 @@ export interface ResolvedDevIdpOptions {
   clients: DevIdpClient[];
   users: ReadonlySet<string>;
   resources: ReadonlyMap<string, readonly string[]>;
+  /** Resources whose access tokens are opaque. */
+  opaqueResources: ReadonlySet<string>;
   defaultResource: string | undefined;
   accessTokenTtlSec: number;
   signingAlg: DevIdpSigningAlg;
 }
 
 const DEFAULT_CLIENT_IDS = ['peer-agent-a', 'peer-agent-b', 'operator'];
+
+// The demo's roles: the operator approves held refunds; peer-agent-a may open support tickets.
+const DEFAULT_CLIENT_ROLES: Readonly<Record<string, string[]>> = {
+  'peer-agent-a': ['ticket_creator'],
+  operator: ['manager', 'operator'],
+};
 
 /**
  * Applies defaults and fails fast, naming the option, on a configuration the IdP cannot serve.
@@ -70,6 +88,11 @@ export function resolveDevIdpOptions(options: DevIdpOptions): ResolvedDevIdpOpti
     clients: resolveClients(options.clients, resources),
     users: new Set(options.users ?? ['alice', 'bob']),
     resources,
+    opaqueResources: new Set(
+      Object.entries(options.resources).flatMap(([url, resource]) =>
+        resource.accessTokenFormat === 'opaque' ? [url] : [],
+      ),
+    ),
     defaultResource,
     accessTokenTtlSec,
     signingAlg: options.signingAlg ?? 'ES256',
@@ -110,5 +133,6 @@ function resolveClients(
     clientId,
     clientSecret: `${clientId}-secret`,
     scopes: everyScope,
+    roles: DEFAULT_CLIENT_ROLES[clientId] ?? [],
   }));
 }

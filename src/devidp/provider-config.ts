@@ -4,11 +4,14 @@ import { errors } from 'oidc-provider';
 import type { DevIdpClient, ResolvedDevIdpOptions } from './options.js';
 import { describeResourceServer } from './resource-servers.js';
 import { StatelessAdapter } from './stateless-adapter.js';
+import { createMemoryAdapter } from './memory-adapter.js';
 import { TOKEN_EXCHANGE_GRANT_TYPE } from './token-exchange.js';
 
 /** An access token model as the `extraTokenClaims` hook sees it. */
 interface TokenWithExtra {
   extra?: Record<string, unknown>;
+  kind?: string;
+  clientId?: string;
 }
 
 /**
@@ -20,7 +23,8 @@ export function buildProviderConfiguration(
   signingKey: JWK,
 ): object {
   return {
-    adapter: StatelessAdapter,
+    // Opaque tokens must be found again by introspection; JWTs never are.
+    adapter: options.opaqueResources.size > 0 ? createMemoryAdapter() : StatelessAdapter,
     clients: options.clients.map(toClientMetadata),
     jwks: { keys: [signingKey] },
     scopes: [...new Set(['openid', ...[...options.resources.values()].flat()])],
@@ -31,7 +35,9 @@ export function buildProviderConfiguration(
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      // Every client here is confidential, so any may introspect (oidc-provider's default policy,
+      // stated so it stops printing a notice that it should be changed).
+      introspection: { enabled: true, allowedPolicy: () => true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => resolveDefaultResource(options),
@@ -42,13 +48,23 @@ export function buildProviderConfiguration(
     },
     // oidc-provider overwrites `token.extra` with this hook's result, so echoing it is how claims
     // a grant handler attached (the token exchange's `act`) reach the JWT.
-    extraTokenClaims: (_ctx: unknown, token: TokenWithExtra) => token.extra,
+    extraTokenClaims: (_ctx: unknown, token: TokenWithExtra) => ({
+      ...token.extra,
+      ...clientRolesClaim(options, token),
+    }),
     ttl: {
       AccessToken: options.accessTokenTtlSec,
       ClientCredentials: options.accessTokenTtlSec,
     },
     clientBasedCORS: () => false,
   };
+}
+
+// A client-credentials token's subject is the client, so the client's roles describe it.
+function clientRolesClaim(options: ResolvedDevIdpOptions, token: TokenWithExtra) {
+  if (token.kind !== 'ClientCredentials') return {};
+  const roles = options.clients.find((client) => client.clientId === token.clientId)?.roles;
+  return roles === undefined || roles.length === 0 ? {} : { roles };
 }
 
 function toClientMetadata(client: DevIdpClient): Record<string, unknown> {

@@ -2,12 +2,12 @@ import { errors, type ResourceServerInfo } from 'oidc-provider';
 
 import type { ResolvedDevIdpOptions } from './options.js';
 
-type ResourceOptions = Pick<ResolvedDevIdpOptions, 'resources' | 'signingAlg'>;
+type ResourceOptions = Pick<ResolvedDevIdpOptions, 'resources' | 'opaqueResources' | 'signingAlg'>;
 
 /**
  * Describes the resource server an RFC 8707 resource indicator names, as oidc-provider expects
  * from `getResourceServerInfo`: every token for it is an RFC 9068 JWT whose `aud` is the
- * indicator itself, signed with the configured alg.
+ * indicator itself, signed with the configured alg, or an opaque token when so configured.
  *
  * @throws `invalid_target` when the indicator is not one of the configured resources.
  */
@@ -18,6 +18,10 @@ export function describeResourceServer(
   const scopes = options.resources.get(resource);
   if (scopes === undefined) {
     throw new errors.InvalidTarget('resource indicator is unknown');
+  }
+
+  if (options.opaqueResources.has(resource)) {
+    return { audience: resource, scope: scopes.join(' '), accessTokenFormat: 'opaque' };
   }
 
   return {

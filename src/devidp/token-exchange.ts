@@ -36,7 +36,7 @@ const PARAMETERS = [
 export interface TokenExchangeContext extends SubjectTokenContext {
   options: Pick<
     ResolvedDevIdpOptions,
-    'resources' | 'signingAlg' | 'defaultResource' | 'accessTokenTtlSec'
+    'resources' | 'opaqueResources' | 'signingAlg' | 'defaultResource' | 'accessTokenTtlSec'
   >;
   logger: Logger;
 }

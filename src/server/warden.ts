@@ -8,9 +8,8 @@ import type { WardenConfig } from '../config/load.js';
 import { WardenError } from '../errors.js';
 import type { AgentDefinition } from '../agent/define.js';
 import { loadAgent } from '../agent/loaded-agent.js';
-import { allowAllTools } from '../agent/tool-call.js';
-import { discoverIssuers, type TrustedIssuers } from '../auth/issuers.js';
-import { createTokenVerifier } from '../auth/verify-token.js';
+import { allowAllTools, composeGuards } from '../agent/tool-call.js';
+import { createResourceServer, type AuthStats } from '../auth/resource-server.js';
 import { createAgentExecutor } from '../a2a/executor.js';
 import { resolveOwner } from '../a2a/user.js';
 import { loadCardSource } from '../card/source.js';
@@ -20,7 +19,17 @@ import { signAgentCard } from '../card/sign.js';
 import { JWKS_PATH } from '../card/routes.js';
 import { openSqliteStore, type WardenStore } from '../store/sqlite.js';
 import type { ReadinessCheck } from '../http/health.js';
-import { createLogAuditTrail } from '../audit/log-audit-trail.js';
+import { resolveAuditConfig } from '../audit/config.js';
+import { auditTaskStore } from '../audit/task-store.js';
+import { openAuditTrail, type DurableAuditTrail } from '../audit/trail.js';
+import type { AuditStreamOptions } from '../audit/stream.js';
+import { createLimits } from '../limits/limits.js';
+import { validateLimits } from '../limits/validate.js';
+import { createPolicy, preparePolicy } from '../policy/setup.js';
+import type { CacheStats } from '../policy/cache.js';
+import { createApprovalService } from '../approvals/service.js';
+import { createApprovalStore } from '../approvals/store.js';
+import { createTaskResumer, createTaskResumption } from '../approvals/resume.js';
 import { createApp } from './app.js';
 
 /** What {@link createWarden} needs. */
@@ -31,6 +40,8 @@ export interface WardenOptions {
   agent?: AgentDefinition;
   /** The clock for token checks; tests freeze it. */
   now?: () => Date;
+  /** winston transports the audit stream is also sent to (syslog, Loki, Elasticsearch...). */
+  auditTransports?: AuditStreamOptions['transports'];
 }
 
 /** A configured Warden, ready to listen. */
@@ -41,6 +52,15 @@ export interface Warden {
   listen(): Promise<number>;
   /** Stops accepting, lets in-flight requests finish (up to `shutdownGraceMs`), closes stores. */
   close(): Promise<void>;
+  /** Verified-token cache counters and issuer key states, for metrics. */
+  authStats(): AuthStats;
+  /**
+   * Reads the policy files again (SIGHUP in `warden serve`). A set that fails to load keeps the
+   * previous one in force and resolves false; true without a `policy` section.
+   */
+  reloadPolicy(): Promise<boolean>;
+  /** Decision cache hits and misses, for metrics; undefined without a `policy` section. */
+  policyCacheStats(): CacheStats | undefined;
 }
 
 /**
@@ -51,13 +71,22 @@ export interface Warden {
 export async function createWarden(options: WardenOptions): Promise<Warden> {
   const { config, logger } = options;
   const cardSource = loadCardSource(config.agentCard);
-  const agent = loadAgent(options.agent ?? (await importAgent(config.agent.module)), cardSource);
-  const issuers = await discoverIssuers(config, logger);
-  await prefetchKeys(issuers, logger);
+  const definition = options.agent ?? (await importAgent(config.agent.module));
+  const agent = loadAgent(definition, cardSource);
+  // Before anything is opened: a malformed policy never starts a half-configured server.
+  const preparedPolicy = preparePolicy(config, definition, logger);
+  validateLimits(config.limits, agent, config.source);
+  const auth = await createResourceServer({
+    config,
+    card: cardSource,
+    agent,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
 
   const signingKey = await loadSigningKey(config.cardSigning, logger);
   const jwksUrl = `${config.server.publicUrl}${JWKS_PATH}`;
-  const cardInput = { publicUrl: config.server.publicUrl, issuers: cardIssuers(issuers) };
+  const cardInput = { publicUrl: config.server.publicUrl, ...auth.cardSecurity };
   const card = await signAgentCard(
     buildAgentCard(cardSource, cardInput, { extended: false }),
     signingKey,
@@ -70,17 +99,51 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
   );
 
   const store = await openSqliteStore(config.store.path);
-  const audit = createLogAuditTrail(logger);
-  const executor = createAgentExecutor({ agent, guard: allowAllTools, logger });
+  const audit = await openAuditTrail({
+    config: resolveAuditConfig(config),
+    logger,
+    transports: options.auditTransports,
+  });
+  const limits = await createLimits({ limits: config.limits, agent, audit, logger });
+  const approvalStore = createApprovalStore(store.db);
+  const approvals = createApprovalService({
+    store: approvalStore,
+    config: config.approvals,
+    audit,
+    logger,
+    now: options.now,
+  });
+  const policy =
+    preparedPolicy &&
+    createPolicy(preparedPolicy, {
+      resolvers: definition.resolvers ?? {},
+      audit,
+      logger,
+      approvals,
+      now: options.now,
+    });
+  // Budgets last: a call another guard refuses spends no budget.
+  const guard = composeGuards(policy?.guard ?? allowAllTools, limits.budgetGuard);
+  const resumption = createTaskResumption(approvalStore);
+  const executor = createAgentExecutor({
+    agent,
+    guard,
+    skillGuard: policy?.guard,
+    resumption,
+    audit,
+    logger,
+  });
   const requestHandler = new DefaultRequestHandler(
     card,
-    store.tasks,
+    // Audits task.created and task.state_changed: the SDK saves the task on every transition.
+    auditTaskStore(store.tasks, audit, agent.skills),
     executor,
     new DefaultExecutionEventBusManager(resolveOwner),
     undefined,
     undefined,
     async () => extendedCard,
   );
+  await approvals.start(createTaskResumer({ requestHandler, tasks: store.tasks, logger }));
 
   const app = createApp({
     config,
@@ -88,16 +151,21 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     jwks: { keys: [signingKey.publicJwk] },
     agent,
     requestHandler,
-    verifyAccessToken: createTokenVerifier({
-      issuers,
-      clockToleranceSec: config.auth.clockToleranceSec,
-      ...(options.now ? { now: options.now } : {}),
-    }),
-    readiness: readinessChecks(issuers, store),
+    auth,
+    readiness: [...auth.readiness, storeCheck(store), ...limits.readiness, auditCheck(audit)],
     audit,
+    limits,
+    approvals,
     logger,
   });
-  return listenable(app, config, store, logger);
+  const stopApprovals = { close: async () => approvals.close() };
+  const closeables = [stopApprovals, store, limits, auth, audit];
+  return {
+    ...listenable(app, config, closeables, logger),
+    authStats: auth.stats,
+    reloadPolicy: async () => (policy ? policy.reload() : true),
+    policyCacheStats: () => policy?.engine.cacheStats(),
+  };
 }
 
 async function importAgent(modulePath: string): Promise<AgentDefinition> {
@@ -118,43 +186,20 @@ async function importAgent(modulePath: string): Promise<AgentDefinition> {
   return loaded.default;
 }
 
-function cardIssuers(issuers: TrustedIssuers) {
-  return [...issuers.values()].map((issuer) => ({
-    issuer: issuer.config.issuer,
-    discoveryUrl: issuer.discoveryUrl,
-    tokenEndpoint: issuer.metadata.token_endpoint ?? '',
-  }));
+function storeCheck(store: WardenStore): ReadinessCheck {
+  return { name: 'store', check: () => store.isOpen() };
 }
 
-// Loading keys at start means the first request does not pay for it, and /readyz can tell.
-async function prefetchKeys(issuers: TrustedIssuers, logger: Logger): Promise<void> {
-  for (const issuer of issuers.values()) {
-    try {
-      await issuer.keys.reload();
-    } catch (error) {
-      logger.warn('issuer keys not loaded', {
-        code: 'WARDEN_JWKS_UNAVAILABLE',
-        issuer: issuer.config.issuer,
-        error,
-      });
-    }
-  }
-}
-
-function readinessChecks(issuers: TrustedIssuers, store: WardenStore): ReadinessCheck[] {
-  const keyChecks = [...issuers.values()].map((issuer) => ({
-    name: `issuer ${issuer.config.issuer}`,
-    check: () => issuer.keys.jwks() !== undefined,
-  }));
-  return [...keyChecks, { name: 'store', check: () => store.isOpen() }];
+function auditCheck(audit: DurableAuditTrail): ReadinessCheck {
+  return { name: 'audit', check: () => audit.isAvailable() };
 }
 
 function listenable(
   app: Express,
   config: WardenConfig,
-  store: WardenStore,
+  closeables: readonly { close(): Promise<void> }[],
   logger: Logger,
-): Warden {
+): Omit<Warden, 'authStats' | 'reloadPolicy' | 'policyCacheStats'> {
   let server: Server | undefined;
 
   return {
@@ -172,7 +217,7 @@ function listenable(
       }),
     async close() {
       await stopServer(server, config.server.shutdownGraceMs);
-      await store.close();
+      for (const closeable of closeables) await closeable.close();
     },
   };
 }

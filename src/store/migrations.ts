@@ -30,4 +30,25 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Calls held for a human approval (A2A §7.6): one row each, the record as JSON in `data`, and
+  // the columns the approvals API and the expiry sweep select on.
+  '0002_create_approvals': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('approvals')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('task_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('data', sql`text`, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('approvals_status_idx')
+        .on('approvals')
+        .columns(['status', 'created_at'])
+        .execute();
+      await db.schema.createIndex('approvals_task_idx').on('approvals').column('task_id').execute();
+    },
+  },
 };

@@ -10,6 +10,8 @@ import { migrations } from './migrations.js';
 /** The embedded store: tasks in one SQLite file. */
 export interface WardenStore {
   readonly tasks: TaskStore;
+  /** The database itself, for Warden's own tables (approvals). */
+  readonly db: Kysely<unknown>;
   /** True once migrated and until closed; `/readyz` reports it. */
   isOpen(): boolean;
   close(): Promise<void>;
@@ -32,6 +34,7 @@ export async function openSqliteStore(file: string): Promise<WardenStore> {
   let open = true;
   return {
     tasks: new DatabaseTaskStore(db, { ownerResolver: resolveOwner }),
+    db,
     isOpen: () => open,
     async close() {
       open = false;

@@ -17,7 +17,7 @@ import {
   TOKEN_EXCHANGE_GRANT_TYPE,
 } from '../../src/devidp/index.js';
 import { resolveConfig, type WardenConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/log/logger.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
 import { createWarden, type Warden } from '../../src/server/warden.js';
 import type { AgentDefinition } from '../../src/agent/define.js';
 import { createSupportAgent } from '../../examples/support-agent/agent.js';
@@ -78,6 +78,8 @@ export interface StartWardenOptions {
   agent?: AgentDefinition;
   now?: () => Date;
   overrides?: Record<string, unknown>;
+  /** Where Warden logs; silent by default. */
+  logger?: Logger;
 }
 
 /** Starts Warden with the support agent, trusting `idp`, on `port`. */
@@ -95,7 +97,7 @@ export async function startWarden(options: StartWardenOptions): Promise<TestWard
 
   const warden = await createWarden({
     config,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     agent: options.agent ?? createSupportAgent(),
     ...(options.now ? { now: options.now } : {}),
   });

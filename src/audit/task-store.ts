@@ -1,0 +1,99 @@
+import { taskStateToJSON, type Task } from '@a2a-js/sdk';
+import type { ServerCallContext, TaskStore } from '@a2a-js/sdk/server';
+import type { SkillDefinition } from '../agent/define.js';
+import { readSkillRequest } from '../agent/invocation.js';
+import { WardenUser } from '../a2a/user.js';
+import type { AuditTrail } from './event.js';
+
+/** Live tasks whose last state is remembered; beyond, the store is asked (correct, just slower). */
+const REMEMBERED_TASKS = 10_000;
+
+/**
+ * Decorates the SDK's `TaskStore` so that every task's creation (`task.created`) and every change
+ * of its state (`task.state_changed`, with `from` and `to`) is audited. The SDK saves the task on
+ * each event it publishes, so `save` sees every transition whichever code caused it, without the
+ * executor knowing about audit. The entry is durable before the task is saved; when it cannot be
+ * written, `save` rejects and the task does not move.
+ */
+export function auditTaskStore(
+  inner: TaskStore,
+  audit: AuditTrail,
+  skills: ReadonlyMap<string, SkillDefinition>,
+): TaskStore {
+  const states = new Map<string, string>();
+
+  async function previousState(
+    task: Task,
+    context: ServerCallContext,
+  ): Promise<string | undefined> {
+    const known = states.get(task.id);
+    if (known !== undefined) return known;
+
+    const stored = await inner.load(task.id, context);
+    return stored && stateOf(stored);
+  }
+
+  async function save(task: Task, context: ServerCallContext): Promise<void> {
+    const from = await previousState(task, context);
+    const to = stateOf(task);
+    if (from === undefined) await audit.record(createdEvent(task, context, skills));
+    else if (from !== to) await audit.record(changedEvent(task, context, from, to));
+
+    await inner.save(task, context);
+    remember(states, task.id, to);
+  }
+
+  return {
+    save,
+    load: (taskId, context) => inner.load(taskId, context),
+    list: (params, context) => inner.list(params, context),
+  };
+}
+
+function createdEvent(
+  task: Task,
+  context: ServerCallContext,
+  skills: ReadonlyMap<string, SkillDefinition>,
+) {
+  const first = task.history[0];
+  const request = first && readSkillRequest(first, skills);
+  const invoked = request?.kind === 'skill' ? request : undefined;
+
+  return {
+    event: 'task.created' as const,
+    principal: principalOf(context),
+    taskId: task.id,
+    contextId: task.contextId,
+    skill: invoked?.skill.id,
+    parameters: invoked?.args,
+    outcome: stateOf(task),
+  };
+}
+
+function changedEvent(task: Task, context: ServerCallContext, from: string, to: string) {
+  return {
+    event: 'task.state_changed' as const,
+    principal: principalOf(context),
+    taskId: task.id,
+    contextId: task.contextId,
+    outcome: to,
+    detail: { from, to },
+  };
+}
+
+function stateOf(task: Task): string {
+  return taskStateToJSON(task.status?.state ?? 0);
+}
+
+function principalOf(context: ServerCallContext) {
+  return context.user instanceof WardenUser ? context.user.principal : undefined;
+}
+
+// Terminal tasks never change again, so forgetting them costs nothing; the cap bounds the rest.
+function remember(states: Map<string, string>, taskId: string, state: string): void {
+  states.delete(taskId);
+  if (/COMPLETED|FAILED|CANCELED|REJECTED/.test(state)) return;
+
+  states.set(taskId, state);
+  if (states.size > REMEMBERED_TASKS) states.delete(states.keys().next().value ?? '');
+}

@@ -1,0 +1,65 @@
+import type { EntityJson } from './cedar.js';
+import type { EntityRef, EntityResolvers, ResolveContext } from './declarations.js';
+
+/** How far up the hierarchy ancestors are loaded; deeper parents are not sent to Cedar. */
+export const MAX_ANCESTOR_DEPTH = 4;
+
+/** The resource and its ancestors, or the entity that could not be loaded. */
+export type LoadedEntities =
+  | { readonly ok: true; readonly entities: EntityJson[] }
+  | { readonly ok: false; readonly entity: EntityRef; readonly cause?: unknown };
+
+/**
+ * Loads the resource and its ancestors, breadth first, through the resolver of each entity type.
+ * A type without a resolver is an entity with no attributes and no parents (e.g. the default
+ * `Tool::"<name>"`); a resolver that answers `undefined` or throws fails the whole load.
+ */
+export async function loadResourceEntities(
+  resource: EntityRef,
+  resolvers: EntityResolvers,
+  context: ResolveContext,
+): Promise<LoadedEntities> {
+  const entities: EntityJson[] = [];
+  const seen = new Set<string>();
+  let level: EntityRef[] = [resource];
+
+  for (let depth = 0; depth <= MAX_ANCESTOR_DEPTH && level.length > 0; depth += 1) {
+    const next: EntityRef[] = [];
+    for (const ref of level) {
+      const key = JSON.stringify([ref.type, ref.id]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+
+      const loaded = await loadOne(ref, resolvers, context);
+      if (!loaded.ok) return loaded;
+      entities.push(loaded.entity);
+      next.push(...loaded.parents);
+    }
+    level = next;
+  }
+  return { ok: true, entities };
+}
+
+async function loadOne(
+  ref: EntityRef,
+  resolvers: EntityResolvers,
+  context: ResolveContext,
+): Promise<
+  | { ok: true; entity: EntityJson; parents: EntityRef[] }
+  | { ok: false; entity: EntityRef; cause?: unknown }
+> {
+  const resolver = Object.hasOwn(resolvers, ref.type) ? resolvers[ref.type] : undefined;
+  const uid = { type: ref.type, id: ref.id };
+  if (resolver === undefined)
+    return { ok: true, entity: { uid, attrs: {}, parents: [] }, parents: [] };
+
+  try {
+    const data = await resolver(ref.id, context);
+    if (data === undefined) return { ok: false, entity: uid };
+
+    const parents = (data.parents ?? []).map((p) => ({ type: p.type, id: p.id }));
+    return { ok: true, entity: { uid, attrs: { ...data.attrs }, parents }, parents };
+  } catch (cause) {
+    return { ok: false, entity: uid, cause };
+  }
+}

@@ -50,7 +50,7 @@ describe('policy decisions over A2A', () => {
     expect(task.status.state).toBe('TASK_STATE_COMPLETED');
   });
 
-  it('rejects a task whose tool call policy denies, naming the action, not the policy', async () => {
+  it('rejects a task whose tool call policy denies, naming the action only', async () => {
     const task = await sendSkill(url, tokens.bobViaA, 'customer-profile', { customerId: 'alice' });
 
     expect(task.status.state).toBe('TASK_STATE_REJECTED');

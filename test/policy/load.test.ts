@@ -65,7 +65,7 @@ forbid (principal, action, resource) when { resource.totalCents > 100000 };
       'a type error in the context',
       'permit (principal, action == Action::"refund", resource)\n' +
         '  when { context.input.amountCents == "5" };',
-      'policies/p.cedar:1:',
+      'policies/p.cedar:2:',
     ],
     [
       '@approval on a forbid',
@@ -101,7 +101,7 @@ forbid (principal, action, resource) when { resource.totalCents > 100000 };
     );
 
     expect(message).toContain('`Agent` is declared twice');
-    expect(message).toContain('schema.cedarschema:3:8');
+    expect(message).toContain('schema.cedarschema:5:8');
     expect(message).toContain('[clashes with the Warden prelude]');
   });
 

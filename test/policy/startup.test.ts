@@ -65,7 +65,7 @@ describe('starting with a policy set', () => {
     await expect(start).rejects.toThrow('the schema declares no action "list-tickets"');
   });
 
-  it('reloads an edited policy set, keeping the previous one when the new one is malformed', async () => {
+  it('reloads an edited set, keeping the previous one when the new one is malformed', async () => {
     const policy = copyOfSupportPolicies('reload');
     const warden = await startWarden({ idp, port, overrides: { policy } });
     const token = await clientToken(idp, 'peer-agent-a', ALL_SCOPES, url);
@@ -88,7 +88,7 @@ describe('starting with a policy set', () => {
 });
 
 describe('reloadPolicy', () => {
-  it('audits policy.reloaded with the hash in force, whether or not the new set loaded', async () => {
+  it('audits policy.reloaded with the hash in force, whether or not it loaded', async () => {
     const { reloadPolicy } = await import('../../src/policy/reload.js');
     const { createPolicyEngine } = await import('../../src/policy/engine.js');
     const { loadPolicyBundle } = await import('../../src/policy/load.js');

@@ -1,7 +1,7 @@
 /**
  * Warden's one error type. Every failure Warden raises on purpose is a `WardenError` with a stable
- * `code` that operators can grep for and tests can assert. What the caller is told (`publicMessage`)
- * is kept apart from what operators see (`message`, `detail` and `cause`, in logs only).
+ * `code` that operators can grep for and tests can assert. What the caller is told
+ * (`publicMessage`) is kept apart from what operators see (`message` and `cause`, in logs only).
  *
  * Messages never carry a token, secret or credential.
  */

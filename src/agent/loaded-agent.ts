@@ -56,5 +56,6 @@ function helpTextOf(card: CardSource): string {
   const lines = card.skills
     .filter((s) => !s.extendedOnly)
     .map((s) => `- ${s.id}: ${s.description}`);
-  return `Send a data part naming a skill, e.g. {"skill": "${card.skills[0]?.id ?? ''}", ...}. Skills:\n${lines.join('\n')}`;
+  const example = `{"skill": "${card.skills[0]?.id ?? ''}", ...}`;
+  return `Send a data part naming a skill, e.g. ${example}. Skills:\n${lines.join('\n')}`;
 }

@@ -63,7 +63,7 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
   };
 }
 
-// Fail closed: anything unforeseen while verifying is an invalid token, and an operator can see why.
+// Fail closed: anything unforeseen while verifying is an invalid token; the log says why.
 function unexpected(error: unknown, log: Logger): WardenError {
   log.error('token verification failed unexpectedly', { error });
   return new WardenError('ERR_TOKEN_MALFORMED', 'access token could not be verified', {

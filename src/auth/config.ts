@@ -6,7 +6,7 @@ import { z } from 'zod';
  * reason in `docs/tokens.md`; keep the three in step.
  */
 
-/** Asymmetric JWS algorithms only: `none` and HMAC can never be configured (RFC 8725 §3.1, §3.2). */
+/** Asymmetric JWS algorithms only: `none` and HMAC can never be configured (RFC 8725 §3.1-3.2). */
 export const jwsAlgorithm = z.enum([
   'ES256',
   'ES384',
@@ -32,7 +32,7 @@ const seconds = (min: number, max: number) => z.number().int().min(min).max(max)
 export const claimPreset = z.enum(['rfc9068', 'okta', 'entra', 'keycloak', 'auth0']);
 
 const claimsSchema = z.strictObject({
-  /** Claims naming the calling client, first present wins; the first must exist unless others do. */
+  /** Claims naming the calling client; the first present wins. */
   agent: z.array(claimPath).nonempty().optional(),
   /** Claims holding granted scopes: a space-separated string or an array of strings; merged. */
   scopes: z.array(claimPath).nonempty().optional(),
@@ -133,7 +133,7 @@ const replayCacheSchema = z.strictObject({
 });
 
 const dpopSchema = z.strictObject({
-  /** JWS algorithms accepted for DPoP proofs (advertised as `dpop_signing_alg_values_supported`). */
+  /** JWS algorithms for DPoP proofs (advertised as `dpop_signing_alg_values_supported`). */
   algorithms: z.array(jwsAlgorithm).nonempty().default(['ES256', 'EdDSA', 'Ed25519', 'PS256']),
   /** A proof whose `iat` is older than this is stale. */
   proofMaxAgeSec: seconds(1, 300).default(60),

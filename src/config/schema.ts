@@ -22,7 +22,7 @@ export const serverSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
     port: port.default(8080),
-    /** The URL peers reach Warden at; the card's interfaces and the token audience derive from it. */
+    /** The URL peers reach Warden at; the card's interfaces and token audience derive from it. */
     publicUrl: z.url().optional(),
     /** Largest request body accepted, in bytes. */
     bodyLimitBytes: z.number().int().positive().default(1_048_576),

@@ -81,7 +81,7 @@ export const budgetRejections = new Counter({
   registers: [registry],
 });
 
-/** Held actions waiting for a human; set by the approvals store whenever the count changes. */
+/** Held actions waiting for a human; read from the approvals store at each scrape. */
 export const approvalsPending = new Gauge({
   name: 'warden_approvals_pending',
   help: 'Held actions waiting for an approval decision',

@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.js';
 import type { AuthStats } from '../auth/resource-server.js';
 import { observeAuthStats } from './auth-metrics.js';
 import type { MetricsConfig } from './config.js';
-import { collectProcessMetrics, registry } from './registry.js';
+import { approvalsPending, collectProcessMetrics, registry } from './registry.js';
 
 /** What {@link metricsRoute} needs. */
 export interface MetricsRouteOptions {
@@ -13,6 +13,8 @@ export interface MetricsRouteOptions {
   readonly host: string;
   /** `src/auth`'s counters (token cache, issuer keys), read at each scrape. */
   readonly authStats?: (() => AuthStats) | undefined;
+  /** How many held actions wait for a decision, read at each scrape. */
+  readonly pendingApprovals?: (() => Promise<number>) | undefined;
   readonly logger: Logger;
 }
 
@@ -41,6 +43,7 @@ export function metricsRoute(options: MetricsRouteOptions): Router {
       return;
     }
     try {
+      if (options.pendingApprovals) approvalsPending.set(await options.pendingApprovals());
       const text = await registry.metrics();
       res.type(registry.contentType).send(text);
     } catch (error) {

@@ -1,3 +1,5 @@
+import { decisionCacheLookups } from '../metrics/registry.js';
+
 /** Options of the decision cache. */
 export interface DecisionCacheOptions {
   /** How long a decision is reused for identical inputs; 0 turns the cache off. */
@@ -36,10 +38,12 @@ export class DecisionCache<V> {
     const entry = this.#entries.get(key);
     if (entry !== undefined && entry.expiresAt > this.now()) {
       this.#hits += 1;
+      decisionCacheLookups.inc({ result: 'hit' });
       return { value: entry.value, cached: true };
     }
 
     this.#misses += 1;
+    decisionCacheLookups.inc({ result: 'miss' });
     const value = compute();
     this.#set(key, value);
     return { value, cached: false };

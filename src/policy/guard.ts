@@ -8,6 +8,7 @@ import type { EntityResolvers } from './declarations.js';
 import type { EngineDecision, PolicyEngine } from './engine.js';
 import { buildCedarRequest, type ActionCall } from './request.js';
 import { auditEventOf, noteShadow } from './decision-audit.js';
+import { authzDecisionSeconds } from '../metrics/registry.js';
 
 /** A held call, as the approval flow receives it. */
 export interface HeldCall {
@@ -74,6 +75,7 @@ export function createPolicyGuard(options: PolicyGuardOptions): ToolGuard & Skil
     const started = performance.now();
     const decision = await decide(call);
     const durationMs = performance.now() - started;
+    authzDecisionSeconds.observe({ kind: call.kind }, durationMs / 1000);
     noteShadow(call, decision, log);
 
     if (decision.outcome === 'allow') return recordAllowed(call, decision, durationMs);

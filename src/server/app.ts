@@ -69,6 +69,7 @@ export function createApp(parts: AppParts): Express {
       metrics: parts.config.metrics,
       host: parts.config.server.host,
       authStats: () => parts.auth.stats(),
+      pendingApprovals: async () => countPending(parts.approvals),
       logger: parts.logger,
     }),
   );
@@ -128,4 +129,12 @@ async function buildUser(req: express.Request): Promise<WardenUser> {
   const principal = principalOf(req);
   if (principal === undefined) throw new Error('A2A request reached the SDK unauthenticated');
   return new WardenUser(principal);
+}
+
+// Bounded: a scrape never reads more than this many rows; the gauge then reads "at least".
+const PENDING_SCRAPE_LIMIT = 10_000;
+
+async function countPending(approvals: ApprovalService): Promise<number> {
+  const pending = await approvals.list({ status: 'pending', limit: PENDING_SCRAPE_LIMIT });
+  return pending.length;
 }

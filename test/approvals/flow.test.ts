@@ -158,6 +158,18 @@ describe('a call held for approval (A2A §7.6)', () => {
   });
 });
 
+describe('policy metrics', () => {
+  it('counts pending approvals, decision-cache lookups and decision latency', async () => {
+    await holdRefund();
+    await sendSkill(url, tokens.peerA, 'refunds', { orderId: 'o-1002', amount: 1 });
+    const text = await (await fetch(`${url}/metrics`)).text();
+
+    expect(text).toMatch(/^warden_approvals_pending [1-9]/m);
+    expect(text).toMatch(/^warden_decision_cache_lookups_total\{result="miss"\} [1-9]/m);
+    expect(text).toMatch(/^warden_authz_decision_duration_seconds_count\{kind="tool"\} [1-9]/m);
+  });
+});
+
 describe('the approvals API', () => {
   it('refuses a token without the operator scope (403 insufficient_scope)', async () => {
     const response = await approvalsApi(url, tokens.peerA, '');

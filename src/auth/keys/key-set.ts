@@ -42,7 +42,7 @@ export interface IssuerKeySet {
   reload(): Promise<void>;
   /** The key set last fetched. */
   jwks(): JSONWebKeySet | undefined;
-  /** Whether a key with this `kid` is still published; cached tokens signed by a removed key die. */
+  /** Whether this `kid` is still published; cached tokens signed by a removed key die. */
   knows(kid: string | undefined): boolean;
   status(): KeySetStatus;
 }

@@ -23,8 +23,11 @@ import { runMicroBenchmarks, type MicroGroup } from './micro.js';
  * --skip-micro, --json FILE.
  */
 
-/** The two servers compared, in the order of the first round; the baseline first. */
-const SERVERS = ['bare', 'warden'] as const;
+/**
+ * The servers compared, in the order of the first round; the baseline first. `warden-nofsync` is
+ * Warden with `audit.fsync: false`, to price the durable audit append.
+ */
+const SERVERS = ['bare', 'warden', 'warden-nofsync'] as const;
 type ServerName = (typeof SERVERS)[number];
 
 /**
@@ -146,7 +149,7 @@ function machine() {
   return { cpus: cpus.length, cpuModel, node: process.version.slice(1) };
 }
 
-const COLUMN_WIDTHS = [8, 8, 8, 8, 10, 7];
+const COLUMN_WIDTHS = [14, 8, 8, 8, 10, 7];
 
 function formatCells(cells: readonly string[]): string {
   return cells
@@ -172,8 +175,11 @@ function formatReport(summaries: readonly LoadFigures[]): string {
 }
 
 function compare(summaries: readonly LoadFigures[]): string[] {
-  const [bare, warden] = SERVERS.map((name) => summaries.find((s) => s.name === name));
+  const [bare, warden, noFsync] = SERVERS.map((name) => summaries.find((s) => s.name === name));
   if (bare === undefined || warden === undefined) return [];
+  const fsyncLine = noFsync
+    ? [`audit fsync costs ${percentLess(warden, noFsync)}% of Warden's throughput (on vs off)`]
+    : [];
 
   const ratio = warden.requestsPerSec / bare.requestsPerSec;
   const added = (a: number, b: number) => `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(2)} ms`;
@@ -183,7 +189,12 @@ function compare(summaries: readonly LoadFigures[]): string[] {
     `Warden adds p50 ${added(warden.p50Ms, bare.p50Ms)}, p99 ${added(warden.p99Ms, bare.p99Ms)}`,
     `Warden uses ${cpuRatio.toFixed(1)}x the bare server's CPU per request` +
       ` (${added(warden.serverCpuMsPerRequest, bare.serverCpuMsPerRequest)})`,
+    ...fsyncLine,
   ];
+}
+
+function percentLess(slower: LoadFigures, faster: LoadFigures): string {
+  return ((1 - slower.requestsPerSec / faster.requestsPerSec) * 100).toFixed(1);
 }
 
 // A run with errors has measured how fast a server says no: say so where no one can miss it.
@@ -272,10 +283,14 @@ async function serveForParent(name: string): Promise<number> {
   let running: RunningTarget;
   try {
     // Imported here so that each process loads only the server it runs.
-    running =
-      name === 'warden'
-        ? await (await import('./warden-server.js')).startWardenServer()
-        : await (await import('./bare-server.js')).startBareServer();
+    running = name.startsWith('warden')
+      ? await (
+          await import('./warden-server.js')
+        ).startWardenServer({
+          name,
+          auditFsync: name !== 'warden-nofsync',
+        })
+      : await (await import('./bare-server.js')).startBareServer();
   } catch (error) {
     process.send?.({ failed: error instanceof Error ? error.message : String(error) });
     return 1;

@@ -17,6 +17,10 @@ export interface WardenServerOptions {
   readonly tokenCount?: number;
   /** Clients registered at the dev IdP, `bench-agent-01` and on; default 20. */
   readonly clientCount?: number;
+  /** `audit.fsync`: whether each audit batch is `fdatasync`ed before the answer; default true. */
+  readonly auditFsync?: boolean;
+  /** The name the figures are reported under; default `warden`. */
+  readonly name?: string;
 }
 
 const ECHO_SCOPE = 'echo.invoke';
@@ -49,12 +53,13 @@ export async function startWardenServer(options: WardenServerOptions = {}): Prom
   };
 
   try {
-    const config = benchConfig(publicUrl, idp, dataDir);
+    const config = benchConfig(publicUrl, idp, dataDir, options.auditFsync ?? true);
     const warden = await createWarden({ config, logger, agent: echoAgent });
     await warden.listen();
 
     const bearerTokens = await mintTokens(idp, clients, options.tokenCount ?? 50, publicUrl);
-    const target = { name: 'warden', url: publicUrl + JSONRPC_PATH, bearerTokens };
+    const name = options.name ?? 'warden';
+    const target = { name, url: publicUrl + JSONRPC_PATH, bearerTokens };
     const close = async () => {
       await warden.close();
       await cleanUp();
@@ -66,7 +71,12 @@ export async function startWardenServer(options: WardenServerOptions = {}): Prom
   }
 }
 
-function benchConfig(publicUrl: string, idp: DevIdp, dataDir: string): WardenConfig {
+function benchConfig(
+  publicUrl: string,
+  idp: DevIdp,
+  dataDir: string,
+  auditFsync: boolean,
+): WardenConfig {
   return resolveConfig({
     server: { port: Number(new URL(publicUrl).port), shutdownGraceMs: 1000 },
     agentCard: path.join(REPO, 'agent-card/echo-agent.yaml'),
@@ -75,6 +85,7 @@ function benchConfig(publicUrl: string, idp: DevIdp, dataDir: string): WardenCon
     auth: { issuers: [{ issuer: idp.issuer, allowInsecureIssuer: true, algorithms: ['ES256'] }] },
     cardSigning: { keyFile: path.join(dataDir, 'card-key.json'), generateIfMissing: true },
     store: { path: path.join(dataDir, 'warden.db') },
+    audit: { fsync: auditFsync },
   });
 }
 

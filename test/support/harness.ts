@@ -95,12 +95,19 @@ export async function startWarden(options: StartWardenOptions): Promise<TestWard
     ...options.overrides,
   });
 
-  const warden = await createWarden({
-    config,
-    logger: options.logger ?? silentLogger,
-    agent: options.agent ?? createSupportAgent(),
-    ...(options.now ? { now: options.now } : {}),
-  });
+  let warden: Warden;
+  try {
+    warden = await createWarden({
+      config,
+      logger: options.logger ?? silentLogger,
+      agent: options.agent ?? createSupportAgent(),
+      ...(options.now ? { now: options.now } : {}),
+    });
+  } catch (error) {
+    // A start that fails leaves nothing behind in the temp dir, unless the test gave its own.
+    if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   await warden.listen();
 
   return {

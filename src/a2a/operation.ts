@@ -1,6 +1,8 @@
 import { Message } from '@a2a-js/sdk';
 import type { Request } from 'express';
 import type { A2aBinding } from '../http/protocol-error.js';
+import type { SkillDefinition } from '../agent/define.js';
+import { readSkillRequest, type SkillRequest } from '../agent/invocation.js';
 
 const SEND_METHODS = new Set(['SendMessage', 'SendStreamingMessage']);
 const REST_SEND = /\/message:(send|stream)$/;
@@ -11,6 +13,33 @@ const REST_SEND = /\/message:(send|stream)$/;
  * the SDK's `Message.fromJSON` means Warden checks exactly the message the SDK will run.
  */
 export function readSentMessage(req: Request, binding: A2aBinding): Message | undefined {
+  if (!sentMessages.has(req)) sentMessages.set(req, parseSentMessage(req, binding) ?? null);
+  return sentMessages.get(req) ?? undefined;
+}
+
+/**
+ * The skill a SendMessage request asks for, read once per request: the DPoP requirement, the rate
+ * limiter and the skill gate all ask, and each would otherwise parse the message again.
+ */
+export function readRequestedSkill(
+  req: Request,
+  binding: A2aBinding,
+  skills: ReadonlyMap<string, SkillDefinition>,
+): SkillRequest {
+  const known = requestedSkills.get(req);
+  if (known !== undefined) return known;
+
+  const message = readSentMessage(req, binding);
+  const request: SkillRequest = message ? readSkillRequest(message, skills) : { kind: 'none' };
+  requestedSkills.set(req, request);
+  return request;
+}
+
+// Per request, dropped with it. `null` records "no message", so a miss is not parsed again.
+const sentMessages = new WeakMap<Request, Message | null>();
+const requestedSkills = new WeakMap<Request, SkillRequest>();
+
+function parseSentMessage(req: Request, binding: A2aBinding): Message | undefined {
   const body: unknown = req.body;
   if (!isRecord(body)) return undefined;
 

@@ -4,12 +4,11 @@ import type { Logger } from '../log/logger.js';
 import type { AuditTrail } from '../audit/event.js';
 import type { Principal } from '../auth/principal.js';
 import type { LoadedAgent } from '../agent/loaded-agent.js';
-import { readSkillRequest } from '../agent/invocation.js';
 import { validateSkillArgs } from '../agent/skill-args.js';
 import { principalOf } from '../auth/authenticate.js';
 import { sendInsufficientScope } from '../auth/challenge.js';
 import { sendProtocolError, type A2aBinding } from '../http/protocol-error.js';
-import { jsonRpcIdOf, readSentMessage } from './operation.js';
+import { jsonRpcIdOf, readRequestedSkill } from './operation.js';
 
 /** Options for {@link gateSkills}. */
 export interface SkillGateOptions {
@@ -29,10 +28,7 @@ export function gateSkills(options: SkillGateOptions): RequestHandler {
   const log = options.logger.child({ module: 'skill-gate' });
 
   return async function checkSkill(req: Request, res: Response, next: NextFunction) {
-    const message = readSentMessage(req, options.binding);
-    if (message === undefined) return next();
-
-    const request = readSkillRequest(message, options.agent.skills);
+    const request = readRequestedSkill(req, options.binding, options.agent.skills);
     if (request.kind === 'none') return next();
     if (request.kind === 'unknown-skill') {
       const known = [...options.agent.skills.keys()].join(', ');

@@ -2,10 +2,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { RateLimitRequestHandler } from 'express-rate-limit';
 import type { Logger } from '../log/logger.js';
 import type { LoadedAgent } from '../agent/loaded-agent.js';
-import { readSkillRequest } from '../agent/invocation.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
-import { readSentMessage } from '../a2a/operation.js';
+import { readRequestedSkill } from '../a2a/operation.js';
 import type { A2aBinding } from '../http/protocol-error.js';
 import { limitKey, type LimitSubject } from './keys.js';
 import { buildLimiter, runLimiters } from './limiter.js';
@@ -94,10 +93,7 @@ function requestLimiter(
 // The same reading of the message as the skill gate and the executor, so the skill counted is the
 // skill that runs. Unknown skills count under no skill rule; the gate refuses them next.
 function skillOf(req: Request, binding: A2aBinding, agent: LoadedAgent): string | undefined {
-  const message = readSentMessage(req, binding);
-  if (message === undefined) return undefined;
-
-  const request = readSkillRequest(message, agent.skills);
+  const request = readRequestedSkill(req, binding, agent.skills);
   return request.kind === 'skill' ? request.skill.id : undefined;
 }
 

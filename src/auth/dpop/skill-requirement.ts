@@ -4,8 +4,7 @@ import type { Logger } from '../../log/logger.js';
 import type { AuditTrail } from '../../audit/event.js';
 import type { A2aBinding } from '../../http/protocol-error.js';
 import type { SkillDefinition } from '../../agent/define.js';
-import { readSkillRequest } from '../../agent/invocation.js';
-import { readSentMessage } from '../../a2a/operation.js';
+import { readRequestedSkill } from '../../a2a/operation.js';
 import { principalOf } from '../authenticate.js';
 import { sendAuthenticationError } from '../challenge.js';
 
@@ -30,9 +29,8 @@ export function requireDpopForSkills(options: DpopSkillOptions): RequestHandler 
 
   return async function checkDpopSkill(req: Request, res: Response, next: NextFunction) {
     if (options.skills.size === 0) return next();
-    const message = readSentMessage(req, options.binding);
-    const request = message && readSkillRequest(message, options.agentSkills);
-    if (request?.kind !== 'skill' || !options.skills.has(request.skill.id)) return next();
+    const request = readRequestedSkill(req, options.binding, options.agentSkills);
+    if (request.kind !== 'skill' || !options.skills.has(request.skill.id)) return next();
 
     const principal = principalOf(req);
     if (principal?.dpopKeyThumbprint !== undefined) return next();

@@ -50,6 +50,11 @@ function skillMessage(data: Record<string, unknown>, extra: Partial<Message> = {
   };
 }
 
+/** A SendMessage request invoking a skill with `data`, every other field left at its default. */
+function sendRequest(data: Record<string, unknown>) {
+  return { message: skillMessage(data), configuration: undefined, metadata: {}, tenant: '' };
+}
+
 function asTask(result: Message | Task): Task {
   if (!('status' in result)) throw new Error('expected a task');
   return result;
@@ -63,12 +68,9 @@ describe.each(['JSONRPC', 'HTTP+JSON'] as const)('the official SDK client over %
   });
 
   it('SendMessage runs a skill to a completed task with its result as an artifact', async () => {
-    const result = await client.sendMessage({
-      message: skillMessage({ skill: 'order-history', customerId: 'alice' }),
-      configuration: undefined,
-      metadata: {},
-      tenant: '',
-    });
+    const result = await client.sendMessage(
+      sendRequest({ skill: 'order-history', customerId: 'alice' }),
+    );
 
     const task = asTask(result);
     expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
@@ -80,12 +82,9 @@ describe.each(['JSONRPC', 'HTTP+JSON'] as const)('the official SDK client over %
 
   it('SendStreamingMessage streams the task from submitted to completed', async () => {
     const events = [];
-    const stream = client.sendMessageStream({
-      message: skillMessage({ skill: 'customer-profile', customerId: 'bob' }),
-      configuration: undefined,
-      metadata: {},
-      tenant: '',
-    });
+    const stream = client.sendMessageStream(
+      sendRequest({ skill: 'customer-profile', customerId: 'bob' }),
+    );
     for await (const event of stream) events.push(event.payload?.$case);
 
     expect(events[0]).toBe('task');
@@ -95,12 +94,7 @@ describe.each(['JSONRPC', 'HTTP+JSON'] as const)('the official SDK client over %
 
   it("GetTask and ListTasks return the caller's tasks", async () => {
     const created = asTask(
-      await client.sendMessage({
-        message: skillMessage({ skill: 'customer-profile', customerId: 'alice' }),
-        configuration: undefined,
-        metadata: {},
-        tenant: '',
-      }),
+      await client.sendMessage(sendRequest({ skill: 'customer-profile', customerId: 'alice' })),
     );
 
     const fetched = await client.getTask({ id: created.id, historyLength: undefined, tenant: '' });
@@ -122,12 +116,7 @@ describe.each(['JSONRPC', 'HTTP+JSON'] as const)('the official SDK client over %
 
   it('CancelTask cancels a task still waiting, and a completed task is not cancelable', async () => {
     const done = asTask(
-      await client.sendMessage({
-        message: skillMessage({ skill: 'customer-profile', customerId: 'alice' }),
-        configuration: undefined,
-        metadata: {},
-        tenant: '',
-      }),
+      await client.sendMessage(sendRequest({ skill: 'customer-profile', customerId: 'alice' })),
     );
 
     await expect(client.cancelTask({ id: done.id, tenant: '', metadata: {} })).rejects.toThrow(
@@ -137,12 +126,7 @@ describe.each(['JSONRPC', 'HTTP+JSON'] as const)('the official SDK client over %
 
   it('SubscribeToTask on a finished task answers an error rather than hanging', async () => {
     const done = asTask(
-      await client.sendMessage({
-        message: skillMessage({ skill: 'customer-profile', customerId: 'alice' }),
-        configuration: undefined,
-        metadata: {},
-        tenant: '',
-      }),
+      await client.sendMessage(sendRequest({ skill: 'customer-profile', customerId: 'alice' })),
     );
 
     const subscribe = async () => {

@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
-import { DatabaseTaskStore } from '@a2a-js/sdk/server/database';
 import type { TaskStore } from '@a2a-js/sdk/server';
-import { resolveOwner } from '../a2a/user.js';
+import { WardenError } from '../errors.js';
 import { migrations } from './migrations.js';
+import { sqliteTaskStore } from './task-store.js';
 
 /** The embedded store: tasks in one SQLite file. */
 export interface WardenStore {
@@ -18,26 +18,42 @@ export interface WardenStore {
 }
 
 /**
- * Opens (creating if needed) the SQLite database, brings its schema up to date and returns the
- * SDK's `DatabaseTaskStore` over it, scoped by Warden's owner key. WAL mode lets readers proceed
- * while a task is written; `synchronous = NORMAL` is durable across process crashes in WAL mode.
+ * Opens (creating if needed) the SQLite database, brings its schema up to date and returns the task
+ * store over it (the SDK's task table, scoped by Warden's owner key). WAL mode with
+ * `synchronous = NORMAL` is durable across process crashes. The exclusive lock makes this process
+ * the file's only user, which the task store's in-memory copies of running tasks rely on: a second
+ * Warden on the same file is refused at start.
  */
 export async function openSqliteStore(file: string): Promise<WardenStore> {
   mkdirSync(path.dirname(file), { recursive: true });
   const database = new Database(file);
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
+  try {
+    database.pragma('locking_mode = EXCLUSIVE');
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+  } catch (cause) {
+    database.close();
+    throw new WardenError(
+      'ERR_CONFIG_INVALID',
+      `store.path: ${file} is in use by another process`,
+      {
+        cause,
+      },
+    );
+  }
 
   const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) });
   await migrate(db);
 
+  const tasks = sqliteTaskStore(database, db);
   let open = true;
   return {
-    tasks: new DatabaseTaskStore(db, { ownerResolver: resolveOwner }),
+    tasks,
     db,
     isOpen: () => open,
     async close() {
       open = false;
+      tasks.flush();
       await db.destroy();
     },
   };

@@ -3,10 +3,11 @@ import { defineAgent, defineSkill, defineTool } from '../../src/agent/define.js'
 
 /**
  * Returns the text it is given. Trivial on purpose: it exists so that an echo still crosses
- * Warden's tool guard, which is the path the benchmark is meant to measure.
+ * Warden's tool guard, which is the path the benchmark is meant to measure. Not named `echo`:
+ * skills and tools share Cedar's action names, and Warden refuses a name that is both.
  */
 export const echoTool = defineTool({
-  name: 'echo',
+  name: 'echo-text',
   description: 'Returns the text it is given',
   input: z.object({ text: z.string() }),
   run: async ({ text }) => text,

@@ -11,7 +11,7 @@ import {
 } from '@a2a-js/sdk/server';
 import { UserBuilder, jsonRpcHandler } from '@a2a-js/sdk/server/express';
 import { artifactEvent, dataPart, statusEvent, taskEvent, textPart } from '../src/a2a/events.js';
-import type { RunningTarget } from './load.js';
+import type { RunningTarget } from './target.js';
 
 const JSONRPC_PATH = '/a2a/jsonrpc';
 
@@ -38,7 +38,14 @@ export async function startBareServer(): Promise<RunningTarget> {
   );
   server.on('request', app);
 
-  return { target: { name: 'bare', url, bearerTokens: [] }, close: () => closeServer(server) };
+  const target = {
+    name: 'bare',
+    url,
+    bearerTokens: [],
+    echoTexts: 'unique',
+    guarded: false,
+  } as const;
+  return { target, close: () => closeServer(server) };
 }
 
 const echoExecutor: AgentExecutor = {

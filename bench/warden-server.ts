@@ -2,48 +2,68 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import * as oidc from 'openid-client';
 import { resolveConfig, type WardenConfig } from '../src/config/load.js';
 import { JSONRPC_PATH } from '../src/card/build.js';
 import { startDevIdp, type DevIdp, type DevIdpClient } from '../src/devidp/index.js';
 import { createLogger } from '../src/log/logger.js';
-import { createWarden } from '../src/server/warden.js';
+import { createWarden, type Warden } from '../src/server/warden.js';
 import echoAgent from '../examples/echo-agent/agent.js';
-import type { RunningTarget } from './load.js';
+import { mintTokens } from './mint-tokens.js';
+import type { CacheCounters, EchoTexts, RunningTarget } from './target.js';
 
 /** Options for {@link startWardenServer}. */
 export interface WardenServerOptions {
-  /** Distinct access tokens to mint, spread over the bench clients; default 50. */
-  readonly tokenCount?: number;
-  /** Clients registered at the dev IdP, `bench-agent-01` and on; default 20. */
-  readonly clientCount?: number;
-  /** `audit.fsync`: whether each audit batch is `fdatasync`ed before the answer; default true. */
-  readonly auditFsync?: boolean;
-  /** The name the figures are reported under; default `warden`. */
-  readonly name?: string;
+  /** The name the figures are reported under. */
+  readonly name: string;
+  /** `audit.fsync`: whether each audit batch is `fdatasync`ed before the answer. */
+  readonly auditFsync: boolean;
+  /** How the load drivers choose echo texts for this server. */
+  readonly echoTexts: EchoTexts;
+  /** How long the minted tokens stay valid; must outlive the whole run. */
+  readonly tokenTtlSec: number;
 }
+
+/** Agents (dev IdP clients `bench-agent-001` ...), and the distinct tokens spread over them. */
+const AGENT_COUNT = 100;
+const TOKEN_COUNT = 1000;
+const MINT_CONCURRENCY = 8;
 
 const ECHO_SCOPE = 'echo.invoke';
 
-// Outlives any run `bench/run.ts` accepts, so no token expires mid-measurement.
-const TOKEN_TTL_SEC = 3600;
+/**
+ * High enough never to trip at any rate this machine reaches, so every request pays for the
+ * limiter's real bookkeeping (two counters: per agent, and per agent, user and skill) without
+ * ever being refused. A 429 in the figures means this is wrong.
+ */
+const NEVER_TRIPPED = { limit: 1_000_000, windowMs: 60_000 };
+
+/**
+ * Decisions are reused for a minute (the schema maximum; the default is 2 s). The echo policy
+ * reads no time, so this changes nothing a decision depends on; it makes the two workloads
+ * exact: unique texts never hit, repeating texts always do after their first pass, whatever
+ * rate the machine reaches. At the default, a repeating decision would expire between two
+ * uses whenever a pass over the 100 agents takes more than 2 s.
+ */
+const DECISION_CACHE = { ttlMs: 60_000, maxEntries: 10_000 };
 
 const REPO = repositoryRoot(import.meta.dirname);
 
 /**
- * Starts a development IdP and Warden serving the echo agent, both on 127.0.0.1 and free ports,
- * with a fresh data directory under the OS temp dir (removed on `close`), and mints client
- * credentials tokens for the echo scope. The IdP's client secrets are well known: bench only.
+ * Starts a development IdP and Warden serving the echo agent with its whole pipeline, both on
+ * 127.0.0.1 and free ports, with a fresh data directory under the OS temp dir (removed on
+ * `close`): ES256 tokens, the scope gate, rate limits, Cedar (`policies/echo`) on the skill and
+ * the tool, and the audit trail. Then mints the tokens. The IdP's client secrets are well known:
+ * bench only.
  */
-export async function startWardenServer(options: WardenServerOptions = {}): Promise<RunningTarget> {
+export async function startWardenServer(options: WardenServerOptions): Promise<RunningTarget> {
   const logger = createLogger({ silent: true });
   const publicUrl = `http://127.0.0.1:${await freePort()}`;
-  const clients = benchClients(options.clientCount ?? 20);
+  const clients = benchClients(AGENT_COUNT);
   const idp = await startDevIdp({
     port: 0,
     resources: { [publicUrl]: { scopes: [ECHO_SCOPE] } },
     clients,
-    accessTokenTtlSec: TOKEN_TTL_SEC,
+    accessTokenTtlSec: options.tokenTtlSec,
     logger,
   });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'warden-bench-'));
@@ -53,18 +73,26 @@ export async function startWardenServer(options: WardenServerOptions = {}): Prom
   };
 
   try {
-    const config = benchConfig(publicUrl, idp, dataDir, options.auditFsync ?? true);
+    const config = benchConfig(publicUrl, idp, dataDir, options.auditFsync);
     const warden = await createWarden({ config, logger, agent: echoAgent });
     await warden.listen();
 
-    const bearerTokens = await mintTokens(idp, clients, options.tokenCount ?? 50, publicUrl);
-    const name = options.name ?? 'warden';
-    const target = { name, url: publicUrl + JSONRPC_PATH, bearerTokens };
+    const mintRequest = { clients, count: TOKEN_COUNT, scope: ECHO_SCOPE, resource: publicUrl };
+    const minted = await mintTokens(idp, { ...mintRequest, concurrency: MINT_CONCURRENCY });
+    const target = {
+      name: options.name,
+      url: publicUrl + JSONRPC_PATH,
+      bearerTokens: minted.tokens,
+      echoTexts: options.echoTexts,
+      guarded: true,
+      tokenMintMs: minted.mintMs,
+      agentCount: clients.length,
+    };
     const close = async () => {
       await warden.close();
       await cleanUp();
     };
-    return { target, close };
+    return { target, readCaches: () => readCaches(warden), close };
   } catch (error) {
     await cleanUp();
     throw error;
@@ -86,40 +114,29 @@ function benchConfig(
     cardSigning: { keyFile: path.join(dataDir, 'card-key.json'), generateIfMissing: true },
     store: { path: path.join(dataDir, 'warden.db') },
     audit: { fsync: auditFsync },
+    limits: {
+      requests: NEVER_TRIPPED,
+      skills: { echo: { ...NEVER_TRIPPED, key: ['agent', 'user', 'skill'] } },
+    },
+    policy: {
+      schema: path.join(REPO, 'policies/echo/schema.cedarschema'),
+      files: [path.join(REPO, 'policies/echo/echo.cedar')],
+      cache: DECISION_CACHE,
+    },
   });
+}
+
+function readCaches(warden: Warden): CacheCounters {
+  const { hits, misses } = warden.authStats().tokenCache;
+  const decision = warden.policyCacheStats() ?? { hits: 0, misses: 0 };
+
+  return { token: { hits, misses }, decision: { hits: decision.hits, misses: decision.misses } };
 }
 
 function benchClients(count: number): DevIdpClient[] {
   return Array.from({ length: count }, (_, index) => {
-    const clientId = `bench-agent-${String(index + 1).padStart(2, '0')}`;
+    const clientId = `bench-agent-${String(index + 1).padStart(3, '0')}`;
     return { clientId, clientSecret: `${clientId}-secret`, scopes: [ECHO_SCOPE] };
-  });
-}
-
-// Tokens go round the clients, so each client holds several distinct tokens (distinct `jti`).
-async function mintTokens(
-  idp: DevIdp,
-  clients: readonly DevIdpClient[],
-  count: number,
-  resource: string,
-): Promise<string[]> {
-  const configurations = await Promise.all(clients.map((client) => discover(idp, client)));
-
-  return Promise.all(
-    Array.from({ length: count }, async (_, index) => {
-      const configuration = configurations[index % configurations.length];
-      if (configuration === undefined) throw new RangeError('bench: "clientCount" must be >= 1');
-
-      const grant = { scope: ECHO_SCOPE, resource };
-      return (await oidc.clientCredentialsGrant(configuration, grant)).access_token;
-    }),
-  );
-}
-
-function discover(idp: DevIdp, client: DevIdpClient): Promise<oidc.Configuration> {
-  // The dev IdP speaks plain HTTP on loopback; openid-client refuses that unless told.
-  return oidc.discovery(new URL(idp.issuer), client.clientId, client.clientSecret, undefined, {
-    execute: [oidc.allowInsecureRequests],
   });
 }
 

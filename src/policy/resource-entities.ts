@@ -1,5 +1,6 @@
 import type { EntityJson } from './cedar.js';
 import type { EntityRef, EntityResolvers, ResolveContext } from './declarations.js';
+import { ENTITY_TYPES } from './prelude.js';
 
 /** How far up the hierarchy ancestors are loaded; deeper parents are not sent to Cedar. */
 export const MAX_ANCESTOR_DEPTH = 4;
@@ -11,8 +12,13 @@ export type LoadedEntities =
 
 /**
  * Loads the resource and its ancestors, breadth first, through the resolver of each entity type.
- * A type without a resolver is an entity with no attributes and no parents (e.g. the default
- * `Tool::"<name>"`); a resolver that answers `undefined` or throws fails the whole load.
+ * A type without a resolver is an entity with no attributes and no parents; a resolver that
+ * answers `undefined` or throws fails the whole load.
+ *
+ * The prelude's `Skill` and `Tool` (which declare no attributes) are not sent at all without a
+ * resolver: such an entity tells Cedar nothing its uid does not, and each entity sent costs a
+ * Cedar decision tens of microseconds of parsing. Other types are always sent, so the schema's
+ * check of their required attributes still denies a resource that lacks them.
  */
 export async function loadResourceEntities(
   resource: EntityRef,
@@ -32,7 +38,7 @@ export async function loadResourceEntities(
 
       const loaded = await loadOne(ref, resolvers, context);
       if (!loaded.ok) return loaded;
-      entities.push(loaded.entity);
+      if (loaded.entity !== undefined) entities.push(loaded.entity);
       next.push(...loaded.parents);
     }
     level = next;
@@ -40,18 +46,22 @@ export async function loadResourceEntities(
   return { ok: true, entities };
 }
 
+const BARE_TYPES: ReadonlySet<string> = new Set([ENTITY_TYPES.skill, ENTITY_TYPES.tool]);
+
 async function loadOne(
   ref: EntityRef,
   resolvers: EntityResolvers,
   context: ResolveContext,
 ): Promise<
-  | { ok: true; entity: EntityJson; parents: EntityRef[] }
+  | { ok: true; entity: EntityJson | undefined; parents: EntityRef[] }
   | { ok: false; entity: EntityRef; cause?: unknown }
 > {
   const resolver = Object.hasOwn(resolvers, ref.type) ? resolvers[ref.type] : undefined;
   const uid = { type: ref.type, id: ref.id };
-  if (resolver === undefined)
-    return { ok: true, entity: { uid, attrs: {}, parents: [] }, parents: [] };
+  if (resolver === undefined) {
+    const entity = BARE_TYPES.has(ref.type) ? undefined : { uid, attrs: {}, parents: [] };
+    return { ok: true, entity, parents: [] };
+  }
 
   try {
     const data = await resolver(ref.id, context);

@@ -44,11 +44,11 @@ export interface AppParts {
 }
 
 /**
- * Assembles Warden's request pipeline. This is the one place to read it whole: public discovery,
- * health and metrics routes first, then for each A2A binding: refuse (503) while the audit trail
- * cannot be written, limit unauthenticated traffic by address,
+ * Assembles Warden's request pipeline. This is the one place to read it whole: for each A2A binding,
+ * refuse (503) while the audit trail cannot be written, limit unauthenticated traffic by address,
  * authenticate (before the body is read), parse the body within its limit, limit the caller's
- * rate, gate the skill on the card's scopes, then the SDK.
+ * rate, gate the skill on the card's scopes, then the SDK; then the public discovery, health,
+ * metrics and approvals routes.
  */
 export function createApp(parts: AppParts): Express {
   const app = express();
@@ -59,6 +59,10 @@ export function createApp(parts: AppParts): Express {
   }
 
   app.use(assignRequestId, logRequests(parts.logger));
+  // The A2A routes first: they take nearly all the traffic, and none of the routers below serves
+  // their paths, so an A2A request skips matching against every one of them.
+  app.use(JSONRPC_PATH, a2aPipeline(parts, 'jsonrpc'));
+  app.use(REST_PATH, a2aPipeline(parts, 'rest'));
   // Public documents are unauthenticated traffic: limited per address like failed tokens.
   app.use('/.well-known', parts.limits.limitUnauthenticated('rest'));
   app.use(agentCardRoutes({ card: parts.card, jwks: parts.jwks }));
@@ -75,8 +79,6 @@ export function createApp(parts: AppParts): Express {
   );
 
   app.use(APPROVALS_PATH, approvalsPipeline(parts));
-  app.use(JSONRPC_PATH, a2aPipeline(parts, 'jsonrpc'));
-  app.use(REST_PATH, a2aPipeline(parts, 'rest'));
 
   app.use(notFound);
   app.use(internalError(parts.logger));

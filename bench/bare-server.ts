@@ -43,6 +43,7 @@ export async function startBareServer(): Promise<RunningTarget> {
     url,
     bearerTokens: [],
     echoTexts: 'unique',
+    secured: false,
     guarded: false,
   } as const;
   return { target, close: () => closeServer(server) };

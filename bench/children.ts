@@ -40,14 +40,15 @@ type ParentMessage = { sample: number } | 'close';
 type ChildMessage =
   { ready: LoadTarget } | { failed: string } | { sampleId: number; sample: ServerSample };
 
-/** What the parent tells {@link serveForParent} about how to run. */
+/** What the parent tells {@link serveForParent} (as flags) about how to run. */
 export interface ServeOptions {
-  readonly tokenTtlSec: number;
+  /** The bench IdP's issuer URL, which a Warden server trusts; unused by the bare server. */
+  readonly issuer: string | undefined;
 }
 
 /**
- * Starts each named server in its own child process (this same script, forked with `args`, which
- * must lead it to {@link serveForParent}) and waits for all to listen. If one fails to start, the
+ * Starts each named server in its own child process (`script`, forked with `args`, must lead it
+ * to {@link serveForParent}: `bench/serve.ts` does) and waits for all to listen. If one fails to start, the
  * others are stopped: their IPC channels would keep this process up.
  */
 export async function spawnServers(
@@ -152,8 +153,10 @@ async function startServer(name: string, options: ServeOptions): Promise<Running
 
   // Imported here so that each process loads only the server it runs.
   if (spec.auditFsync === undefined) return (await import('./bare-server.js')).startBareServer();
+  if (options.issuer === undefined) throw new TypeError(`${name} needs the bench IdP's issuer`);
+
   const { startWardenServer } = await import('./warden-server.js');
-  return startWardenServer({ name, ...spec, auditFsync: spec.auditFsync, ...options });
+  return startWardenServer({ name, ...spec, auditFsync: spec.auditFsync, issuer: options.issuer });
 }
 
 function sampleOf(running: RunningTarget): ServerSample {

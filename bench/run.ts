@@ -1,22 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  SERVER_NAMES,
-  serveForParent,
-  spawnServers,
-  type ChildServer,
-  type ServerName,
-} from './children.js';
+import type { BenchTokens } from './bench-idp.js';
+import { SERVER_NAMES, type ServerName } from './children.js';
 import {
   measureFixedRate,
   measureSaturated,
   type FixedRateReport,
   type SaturatedReport,
 } from './compare.js';
-import { assertEchoCompletes, assertPolicyRefuses } from './echo-requests.js';
 import type { LoadFigures } from './figures.js';
 import { runMicroBenchmarks, type MicroGroup } from './micro.js';
 import {
@@ -26,6 +20,7 @@ import {
   formatWardenCosts,
   formatWarnings,
 } from './report.js';
+import { startServers } from './servers.js';
 import { runSoak } from './soak.js';
 import { compareAddedP99, compareSaturated, type Comparison } from './targets.js';
 import type { LoadTarget } from './target.js';
@@ -42,21 +37,13 @@ import type { LoadTarget } from './target.js';
  * --rounds 2, --warmup 2 (s), --skip-micro, --json FILE, --soak [MINUTES].
  */
 
-/**
- * autocannon drops its connections at the end of a run with requests still in flight; the servers
- * go on executing those tasks. Warden's `close()` does not wait for the SDK's background event
- * processing, so closing at once makes that work fail against a closed store (noise on stderr,
- * not in the figures). A short pause lets it finish first.
- */
-const SETTLE_MS = 1000;
-
 /** Minted tokens outlive any benchmark run; a soak asks for its own duration plus this. */
 const TOKEN_TTL_SEC = 3600;
 const SOAK_DEFAULT_MINUTES = 10;
+const SOAK_MAX_MINUTES = 24 * 60;
 
 /** A fixed-rate run that answered less than this share of the rate asked could not keep it. */
 const KEPT_RATE_SHARE = 0.95;
-const SOAK_MAX_MINUTES = 24 * 60;
 
 interface BenchOptions {
   servers: ServerName[];
@@ -69,13 +56,16 @@ interface BenchOptions {
 }
 
 interface BenchReport extends SaturatedReport {
-  setup: { name: string; tokens: number; agents: number; tokenMintMs: number | null }[];
+  setup: { startMs: number; tokens: number; agents: number; tokenMintMs: number };
   comparisons: Comparison[];
   fixedRate?: FixedRateReport & { comparison: Comparison };
   micro?: MicroGroup[];
 }
 
-const SCRIPT = fileURLToPath(import.meta.url);
+/** The child processes' entry point: `serve.js` beside this file (`serve.ts` under tsx). */
+const SERVE_SCRIPT = fileURLToPath(
+  new URL(`./serve${path.extname(import.meta.filename)}`, import.meta.url),
+);
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -89,20 +79,15 @@ async function main(): Promise<number> {
       'skip-micro': { type: 'boolean', default: false },
       json: { type: 'string' },
       soak: { type: 'string' },
-      // Internal: how the parent starts each server in a child process.
-      serve: { type: 'string' },
-      'token-ttl': { type: 'string', default: String(TOKEN_TTL_SEC) },
     },
   });
-  const tokenTtlSec = positiveInteger('--token-ttl', values['token-ttl']);
-  if (values.serve !== undefined) return serveForParent(values.serve, { tokenTtlSec });
 
   const connections = positiveInteger('--connections', values.connections);
   if (values.soak !== undefined) {
     const minutes = positiveInteger('--soak', values.soak, 1, SOAK_MAX_MINUTES);
-    const ttl = String(minutes * 60 + TOKEN_TTL_SEC);
-    return runSoak({ minutes, connections, jsonFile: values.json }, (name) =>
-      spawnServers([name], SCRIPT, () => ['--serve', name, '--token-ttl', ttl]),
+    const soak = { minutes, connections, jsonFile: values.json };
+    return runSoak(soak, () =>
+      startServers(['warden'], SERVE_SCRIPT, minutes * 60 + TOKEN_TTL_SEC),
     );
   }
 
@@ -129,33 +114,23 @@ async function benchmark(options: BenchOptions): Promise<number> {
 }
 
 async function measureLoad(options: BenchOptions): Promise<BenchReport> {
-  const startedAt = Date.now();
-  const children = await spawnServers(options.servers, SCRIPT, (name) => ['--serve', name]);
+  const servers = await startServers(options.servers, SERVE_SCRIPT, TOKEN_TTL_SEC);
   try {
-    const targets = children.map((child) => child.target);
-    writeLine(setupLine(targets, Date.now() - startedAt));
-    for (const target of targets) await assertWorks(target);
+    const { targets, tokens } = servers;
+    const setup = { startMs: servers.startMs, ...setupOf(tokens) };
+    writeLine(setupLine(setup));
 
     writeLine(header(options));
     const saturated = await measureSaturated(targets, options, writeLine);
-    const report = {
-      ...saturated,
-      setup: targets.map(setupOf),
-      comparisons: compareSaturated(saturated.summaries),
-    };
+    const comparisons = compareSaturated(saturated.summaries);
+    const report = { ...saturated, setup, comparisons };
     printSaturated(report);
 
     const fixedRate = await measureFixedRateIfBoth(targets, saturated.summaries, options);
     return fixedRate === undefined ? report : { ...report, fixedRate };
   } finally {
-    await sleep(SETTLE_MS);
-    await Promise.all(children.map((child: ChildServer) => child.close()));
+    await servers.close();
   }
-}
-
-async function assertWorks(target: LoadTarget): Promise<void> {
-  await assertEchoCompletes(target);
-  if (target.guarded) await assertPolicyRefuses(target);
 }
 
 function printSaturated(report: Omit<BenchReport, 'fixedRate'>): void {
@@ -198,24 +173,16 @@ async function measureFixedRateIfBoth(
   return { ...fixed, comparison };
 }
 
-function setupOf(target: LoadTarget): BenchReport['setup'][number] {
-  return {
-    name: target.name,
-    tokens: target.bearerTokens.length,
-    agents: target.agentCount ?? 0,
-    tokenMintMs: target.tokenMintMs ?? null,
-  };
+function setupOf(tokens: BenchTokens) {
+  return { tokens: tokens.tokens.length, agents: tokens.agentCount, tokenMintMs: tokens.mintMs };
 }
 
-function setupLine(targets: readonly LoadTarget[], startMs: number): string {
-  const minted = targets.flatMap((t) =>
-    t.tokenMintMs === undefined ? [] : [`${t.name} ${(t.tokenMintMs / 1000).toFixed(1)} s`],
+function setupLine(setup: BenchReport['setup']): string {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  return (
+    `dev IdP (in this process): ${setup.tokens} ES256 tokens for ${setup.agents} agents minted` +
+    ` in ${seconds(setup.tokenMintMs)}; servers started and checked in ${seconds(setup.startMs)}`
   );
-  const tokens = targets.find((t) => t.bearerTokens.length > 0);
-  const what = tokens
-    ? `${tokens.bearerTokens.length} ES256 tokens over ${tokens.agentCount} agents each`
-    : '';
-  return `servers started in ${(startMs / 1000).toFixed(1)} s; ${what}, minted in: ${minted.join(', ')}`;
 }
 
 function header(options: BenchOptions): string {

@@ -1,10 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChildServer, ServerName } from './children.js';
-import { assertEchoCompletes, assertPolicyRefuses } from './echo-requests.js';
 import { startLoad, type RunningLoad } from './load.js';
 import { formatCells, formatRate } from './report.js';
+import type { StartedServers } from './servers.js';
 import { judgeSoak, type SoakSample, type SoakVerdict } from './soak-verdict.js';
 import { TARGETS } from './targets.js';
 import type { LoadTarget } from './target.js';
@@ -32,7 +31,6 @@ export interface SoakReport {
 }
 
 const SAMPLE_EVERY_SEC = 10;
-const SETTLE_MS = 1000;
 const WIDTHS = [7, 9, 7, 7, 8, 12];
 const HEADINGS = ['time', 'tasks', 'req/s', 'RSS MB', 'heap MB', 'external MB'];
 const MB = 1024 * 1024;
@@ -46,19 +44,16 @@ const MB = 1024 * 1024;
  */
 export async function runSoak(
   options: SoakOptions,
-  spawn: (name: ServerName) => Promise<ChildServer[]>,
+  start: () => Promise<StartedServers>,
 ): Promise<number> {
-  const [child] = await spawn('warden');
-  if (child === undefined) throw new Error('soak: no server started');
-
+  const servers = await start();
   let report: SoakReport;
   try {
-    await assertEchoCompletes(child.target);
-    await assertPolicyRefuses(child.target);
-    report = await soak(child, options);
+    const [target, child] = [servers.targets[0], servers.children[0]];
+    if (target === undefined || child === undefined) throw new Error('soak: no server started');
+    report = await soak(target, child.crashed, options);
   } finally {
-    await sleep(SETTLE_MS);
-    await child.close();
+    await servers.close();
   }
 
   printSummary(report);
@@ -66,15 +61,19 @@ export async function runSoak(
   return report.failures > 0 || report.crashed !== null ? 1 : 0;
 }
 
-async function soak(child: ChildServer, options: SoakOptions): Promise<SoakReport> {
+async function soak(
+  target: LoadTarget,
+  crashed: Promise<string>,
+  options: SoakOptions,
+): Promise<SoakReport> {
   const durationSec = options.minutes * 60;
   const started = performance.now();
   const samples: SoakSample[] = [];
   let milestone: SoakSample | null = null;
 
-  const load = startLoad(child.target, { connections: options.connections, durationSec }, (n) => {
+  const load = startLoad(target, { connections: options.connections, durationSec }, (n) => {
     if (n !== TARGETS.taskMilestone) return;
-    void sampleNow(child.target, load, started).then((sample) => {
+    void sampleNow(target, load, started).then((sample) => {
       milestone = sample;
       writeLine(`${formatSample(sample)}  <- ${n.toLocaleString('en-US')} tasks`);
     }, ignoreGoneServer);
@@ -85,12 +84,12 @@ async function soak(child: ChildServer, options: SoakOptions): Promise<SoakRepor
   writeLine(formatCells(HEADINGS, WIDTHS));
 
   const stop = new AbortController();
-  const sampling = sampleEvery(child.target, load, started, durationSec, stop.signal, samples);
-  const ended = await Promise.race([load.done.then(() => null), child.crashed.then((how) => how)]);
+  const sampling = sampleEvery(target, load, started, durationSec, stop.signal, samples);
+  const ended = await Promise.race([load.done.then(() => null), crashed.then((how) => how)]);
   stop.abort();
   load.stop();
   await sampling;
-  if (ended === null) await record(samples, sampleNow(child.target, load, started));
+  if (ended === null) await record(samples, sampleNow(target, load, started));
 
   return finish(options, samples, milestone, load, ended);
 }

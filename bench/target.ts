@@ -5,6 +5,15 @@
  */
 
 /**
+ * The audience every Warden server of a run accepts, as replicas behind one public URL would, so
+ * that one set of tokens serves them all. A resource indicator (RFC 8707), never dereferenced.
+ */
+export const BENCH_AUDIENCE = 'https://warden.bench.invalid';
+
+/** The scope the echo agent's card asks for, which every bench token carries. */
+export const ECHO_SCOPE = 'echo.invoke';
+
+/**
  * How each request's echo text is chosen. `unique`: a text no request sent before, so every Cedar
  * decision is one the decision cache has never seen. `repeating`: a few fixed texts in turn, so
  * after the first pass the decisions repeat and the cache answers them.
@@ -20,12 +29,10 @@ export interface LoadTarget {
   /** Sent round-robin, one per request, as `Authorization: Bearer`; empty for no security. */
   readonly bearerTokens: readonly string[];
   readonly echoTexts: EchoTexts;
+  /** True when the server wants the bench IdP's tokens; the parent adds them to the target. */
+  readonly secured: boolean;
   /** True when the server enforces `policies/echo`: a text saying "forbidden" must be refused. */
   readonly guarded: boolean;
-  /** How long minting {@link bearerTokens} took at the IdP, in ms; absent without tokens. */
-  readonly tokenMintMs?: number;
-  /** The agents (client ids) the tokens are spread over. */
-  readonly agentCount?: number;
   /** Reads the server process's counters; absent when the server runs in this process. */
   readonly readSample?: () => Promise<ServerSample>;
 }

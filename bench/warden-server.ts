@@ -4,12 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveConfig, type WardenConfig } from '../src/config/load.js';
 import { JSONRPC_PATH } from '../src/card/build.js';
-import { startDevIdp, type DevIdp, type DevIdpClient } from '../src/devidp/index.js';
 import { createLogger } from '../src/log/logger.js';
 import { createWarden, type Warden } from '../src/server/warden.js';
 import echoAgent from '../examples/echo-agent/agent.js';
-import { mintTokens } from './mint-tokens.js';
-import type { CacheCounters, EchoTexts, RunningTarget } from './target.js';
+import {
+  BENCH_AUDIENCE,
+  type CacheCounters,
+  type EchoTexts,
+  type RunningTarget,
+} from './target.js';
 
 /** Options for {@link startWardenServer}. */
 export interface WardenServerOptions {
@@ -19,16 +22,9 @@ export interface WardenServerOptions {
   readonly auditFsync: boolean;
   /** How the load drivers choose echo texts for this server. */
   readonly echoTexts: EchoTexts;
-  /** How long the minted tokens stay valid; must outlive the whole run. */
-  readonly tokenTtlSec: number;
+  /** The bench IdP (`bench-idp.ts`), which issues tokens for {@link BENCH_AUDIENCE}. */
+  readonly issuer: string;
 }
-
-/** Agents (dev IdP clients `bench-agent-001` ...), and the distinct tokens spread over them. */
-const AGENT_COUNT = 100;
-const TOKEN_COUNT = 1000;
-const MINT_CONCURRENCY = 8;
-
-const ECHO_SCOPE = 'echo.invoke';
 
 /**
  * High enough never to trip at any rate this machine reaches, so every request pays for the
@@ -49,71 +45,60 @@ const DECISION_CACHE = { ttlMs: 60_000, maxEntries: 10_000 };
 const REPO = repositoryRoot(import.meta.dirname);
 
 /**
- * Starts a development IdP and Warden serving the echo agent with its whole pipeline, both on
- * 127.0.0.1 and free ports, with a fresh data directory under the OS temp dir (removed on
- * `close`): ES256 tokens, the scope gate, rate limits, Cedar (`policies/echo`) on the skill and
- * the tool, and the audit trail. Then mints the tokens. The IdP's client secrets are well known:
- * bench only.
+ * Starts Warden serving the echo agent with its whole pipeline on 127.0.0.1 and a free port, with
+ * a fresh data directory under the OS temp dir (removed on `close`): ES256 tokens from the bench
+ * IdP, the scope gate, rate limits, Cedar (`policies/echo`) on the skill and on the tool, and the
+ * audit trail. The parent adds the tokens to the target it reports.
  */
 export async function startWardenServer(options: WardenServerOptions): Promise<RunningTarget> {
   const logger = createLogger({ silent: true });
-  const publicUrl = `http://127.0.0.1:${await freePort()}`;
-  const clients = benchClients(AGENT_COUNT);
-  const idp = await startDevIdp({
-    port: 0,
-    resources: { [publicUrl]: { scopes: [ECHO_SCOPE] } },
-    clients,
-    accessTokenTtlSec: options.tokenTtlSec,
-    logger,
-  });
+  const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'warden-bench-'));
-  const cleanUp = async () => {
-    await idp.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  };
+  const removeData = () => rmSync(dataDir, { recursive: true, force: true });
 
   try {
-    const config = benchConfig(publicUrl, idp, dataDir, options.auditFsync);
+    const config = benchConfig(port, options, dataDir);
     const warden = await createWarden({ config, logger, agent: echoAgent });
     await warden.listen();
 
-    const mintRequest = { clients, count: TOKEN_COUNT, scope: ECHO_SCOPE, resource: publicUrl };
-    const minted = await mintTokens(idp, { ...mintRequest, concurrency: MINT_CONCURRENCY });
     const target = {
       name: options.name,
-      url: publicUrl + JSONRPC_PATH,
-      bearerTokens: minted.tokens,
+      url: `http://127.0.0.1:${port}${JSONRPC_PATH}`,
+      bearerTokens: [],
       echoTexts: options.echoTexts,
+      secured: true,
       guarded: true,
-      tokenMintMs: minted.mintMs,
-      agentCount: clients.length,
     };
     const close = async () => {
       await warden.close();
-      await cleanUp();
+      removeData();
     };
     return { target, readCaches: () => readCaches(warden), close };
   } catch (error) {
-    await cleanUp();
+    removeData();
     throw error;
   }
 }
 
-function benchConfig(
-  publicUrl: string,
-  idp: DevIdp,
-  dataDir: string,
-  auditFsync: boolean,
-): WardenConfig {
+function benchConfig(port: number, options: WardenServerOptions, dataDir: string): WardenConfig {
   return resolveConfig({
-    server: { port: Number(new URL(publicUrl).port), shutdownGraceMs: 1000 },
+    server: { port, publicUrl: `http://127.0.0.1:${port}`, shutdownGraceMs: 1000 },
     agentCard: path.join(REPO, 'agent-card/echo-agent.yaml'),
     // Unused: the agent is passed to createWarden, which then imports nothing.
     agent: { module: path.join(REPO, 'examples/echo-agent/agent.js') },
-    auth: { issuers: [{ issuer: idp.issuer, allowInsecureIssuer: true, algorithms: ['ES256'] }] },
+    auth: {
+      issuers: [
+        {
+          issuer: options.issuer,
+          audience: BENCH_AUDIENCE,
+          allowInsecureIssuer: true,
+          algorithms: ['ES256'],
+        },
+      ],
+    },
     cardSigning: { keyFile: path.join(dataDir, 'card-key.json'), generateIfMissing: true },
     store: { path: path.join(dataDir, 'warden.db') },
-    audit: { fsync: auditFsync },
+    audit: { fsync: options.auditFsync },
     limits: {
       requests: NEVER_TRIPPED,
       skills: { echo: { ...NEVER_TRIPPED, key: ['agent', 'user', 'skill'] } },
@@ -131,13 +116,6 @@ function readCaches(warden: Warden): CacheCounters {
   const decision = warden.policyCacheStats() ?? { hits: 0, misses: 0 };
 
   return { token: { hits, misses }, decision: { hits: decision.hits, misses: decision.misses } };
-}
-
-function benchClients(count: number): DevIdpClient[] {
-  return Array.from({ length: count }, (_, index) => {
-    const clientId = `bench-agent-${String(index + 1).padStart(3, '0')}`;
-    return { clientId, clientSecret: `${clientId}-secret`, scopes: [ECHO_SCOPE] };
-  });
 }
 
 function freePort(): Promise<number> {

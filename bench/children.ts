@@ -47,9 +47,9 @@ export interface ServeOptions {
 }
 
 /**
- * Starts each named server in its own child process (`script`, forked with `args`, must lead it
- * to {@link serveForParent}: `bench/serve.ts` does) and waits for all to listen. If one fails to start, the
- * others are stopped: their IPC channels would keep this process up.
+ * Starts each named server in its own child process and waits for all to listen. `script`,
+ * forked with `args`, must lead to {@link serveForParent}, as `bench/serve.ts` does. If one fails
+ * to start, the others are stopped: their IPC channels would keep this process up.
  */
 export async function spawnServers(
   names: readonly ServerName[],

@@ -1,8 +1,14 @@
 import { summarizeRuns, type LoadFigures, type LoadResult } from './figures.js';
 import { runLoad } from './load.js';
 import { runPacedLoad } from './paced-load.js';
-import { formatFigures, formatHeading, formatRate } from './report.js';
-import { TARGETS } from './targets.js';
+import {
+  formatComparisons,
+  formatFigures,
+  formatHeading,
+  formatRate,
+  formatWarnings,
+} from './report.js';
+import { compareAddedP99, TARGETS, type Comparison } from './targets.js';
 import type { LoadTarget } from './target.js';
 
 /** How the servers are driven. */
@@ -25,8 +31,14 @@ export interface FixedRateReport {
   readonly shareOfBare: number;
   readonly durationSec: number;
   readonly connections: number;
+  /** Bare's, then Warden's. */
   readonly runs: LoadFigures[];
+  /** Warden's p99 minus bare's, against its target. */
+  readonly addedP99: Comparison;
 }
+
+/** A fixed-rate run that answered less than this share of the rate asked could not keep it. */
+const KEPT_RATE_SHARE = 0.95;
 
 /**
  * Drives every target to saturation, round after round, each round in alternating order, after
@@ -93,11 +105,21 @@ export async function measureFixedRate(
     runs.push(figures);
     write(formatFigures(figures));
   }
-  return {
-    ratePerSec,
-    shareOfBare,
-    durationSec: options.durationSec,
-    connections: options.connections,
-    runs,
-  };
+
+  const [bareRun, wardenRun] = runs as [LoadFigures, LoadFigures];
+  const addedP99 = compareAddedP99(bareRun, wardenRun);
+  for (const line of ['', ...formatComparisons([addedP99]), ...notes(runs, ratePerSec)])
+    write(line);
+  return { ...paced, shareOfBare, runs, addedP99 };
+}
+
+// A run that could not keep the rate measured its own backlog, not a request's cost: say so.
+function notes(runs: readonly LoadFigures[], ratePerSec: number): string[] {
+  const behind = runs.filter((run) => run.requestsPerSec < ratePerSec * KEPT_RATE_SHARE);
+  const lines = behind.map(
+    (run) =>
+      `${run.name} answered ${formatRate(run.requestsPerSec)} of the ${formatRate(ratePerSec)}` +
+      ' req/s asked: it could not keep the rate, so its latency above is a growing backlog.',
+  );
+  return [...lines, ...runs.flatMap(formatWarnings)];
 }

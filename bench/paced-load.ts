@@ -1,5 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
-import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
+import { createHistogram, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkAnswer, createEchoRequests, type EchoRequest } from './echo-requests.js';
 import { sampleAround, toFigures, type LoadResult } from './figures.js';

@@ -65,8 +65,8 @@ export function formatComparisons(comparisons: readonly Comparison[]): string[] 
 export function formatWardenCosts(bare: LoadFigures, warden: LoadFigures): string[] {
   const cpuRatio = warden.serverCpuMsPerRequest / bare.serverCpuMsPerRequest;
   return [
-    `warden adds p50 ${signedMs(warden.p50Ms - bare.p50Ms)}, p99 ${signedMs(warden.p99Ms - bare.p99Ms)}` +
-      ` at saturation (mostly queueing: connections / req/s)`,
+    `warden adds p50 ${signedMs(warden.p50Ms - bare.p50Ms)}, ` +
+      `p99 ${signedMs(warden.p99Ms - bare.p99Ms)} at saturation (mostly queueing)`,
     `warden uses ${cpuRatio.toFixed(1)}x the bare server's CPU per request` +
       ` (${signedMs(warden.serverCpuMsPerRequest - bare.serverCpuMsPerRequest)})`,
   ];
@@ -79,7 +79,8 @@ export function formatWardenCosts(bare: LoadFigures, warden: LoadFigures): strin
 export function formatWarnings(f: LoadFigures): string[] {
   const lines: string[] = [];
   if (f.failures > 0) {
-    const detail = `non-2xx ${f.non2xx} (429: ${f.rateLimited}), JSON-RPC errors ${f.jsonRpcErrors}`;
+    const non2xx = `non-2xx ${f.non2xx} (429: ${f.rateLimited})`;
+    const detail = `${non2xx}, JSON-RPC errors ${f.jsonRpcErrors}`;
     lines.push(
       '',
       `!!! ERRORS: ${f.failures} ${f.name} requests did not end in a completed task`,

@@ -116,7 +116,8 @@ function milestoneMissed(outcome: SoakOutcome): string {
   const needed = Math.ceil(TARGETS.taskMilestone / rate / 60);
   return (
     `${milestoneText()} tasks not reached: ${outcome.tasks.toLocaleString('en-US')} in ` +
-    `${outcome.minutes} min at ${rate.toFixed(0)} req/s (about ${needed} min needed); RSS not judged there`
+    `${outcome.minutes} min at ${rate.toFixed(0)} req/s (about ${needed} min needed); ` +
+    'RSS not judged there'
   );
 }
 

@@ -25,7 +25,7 @@ export interface SoakReport {
   readonly tasks: number;
   /** Responses that were not a completed task, plus requests without any answer. */
   readonly failures: number;
-  /** How the server process ended before the soak did (e.g. `signal SIGSEGV`); null if it did not. */
+  /** How the server process ended before the soak did (`signal SIGSEGV`); null if it did not. */
   readonly crashed: string | null;
   readonly verdict: SoakVerdict;
 }
@@ -79,7 +79,8 @@ async function soak(
     }, ignoreGoneServer);
   });
   writeLine(
-    `soak: warden, ${options.connections} connections, ${options.minutes} min; a sample every ${SAMPLE_EVERY_SEC} s`,
+    `soak: warden, ${options.connections} connections, ${options.minutes} min; ` +
+      `a sample every ${SAMPLE_EVERY_SEC} s`,
   );
   writeLine(formatCells(HEADINGS, WIDTHS));
 
@@ -184,7 +185,8 @@ async function finish(
 function printSummary(report: SoakReport): void {
   const mean = report.tasks / Math.max(1, report.samples.at(-1)?.elapsedSec ?? 1);
   writeLine(
-    `\n${report.tasks.toLocaleString('en-US')} tasks completed (${formatRate(mean)} req/s on average), ${report.failures} failed requests`,
+    `\n${report.tasks.toLocaleString('en-US')} tasks completed ` +
+      `(${formatRate(mean)} req/s on average), ${report.failures} failed requests`,
   );
   if (report.crashed !== null) writeLine(`!!! the server crashed: ${report.crashed}`);
   for (const line of report.verdict.lines) writeLine(line);

@@ -28,7 +28,7 @@ const SPECS: Readonly<Record<ServerName, ServerSpec>> = {
 export interface ChildServer {
   /** With `readSample`, which asks the child over IPC. */
   readonly target: LoadTarget;
-  /** Settles, with how the child ended, if it exits before {@link close}: a crash. */
+  /** Settles with how the child ended (`code 0`, `signal SIGSEGV`); before `close`, a crash. */
   readonly crashed: Promise<string>;
   close(): Promise<void>;
 }
@@ -161,9 +161,10 @@ async function startServer(name: string, options: ServeOptions): Promise<Running
 
 function sampleOf(running: RunningTarget): ServerSample {
   const { user, system } = process.cpuUsage();
-  const { rss, heapUsed, external } = process.memoryUsage();
+  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
   const caches = running.readCaches?.();
-  const memory = { rssBytes: rss, heapUsedBytes: heapUsed, externalBytes: external };
+  const heap = { heapUsedBytes: heapUsed, heapTotalBytes: heapTotal };
+  const memory = { rssBytes: rss, ...heap, externalBytes: external };
 
   return { cpuUs: user + system, ...memory, ...(caches && { caches }) };
 }

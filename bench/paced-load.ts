@@ -1,4 +1,4 @@
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
 import { createHistogram, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkAnswer, createEchoRequests, type EchoRequest } from './echo-requests.js';
@@ -32,7 +32,8 @@ interface Tally {
   jsonRpcErrors: number;
   socketErrors: number;
   unanswered: number;
-  outstanding: number;
+  /** Sent or queued for a socket, not answered yet. */
+  readonly outstanding: Set<ClientRequest>;
   lastAnswerAt: number;
   /** Set when the run is over: what fails after that was cut off, counted once by `pace`. */
   cutOff: boolean;
@@ -81,7 +82,7 @@ async function pace(target: LoadTarget, options: PacedLoadOptions) {
     jsonRpcErrors: 0,
     socketErrors: 0,
     unanswered: 0,
-    outstanding: 0,
+    outstanding: new Set(),
     lastAnswerAt: 0,
     cutOff: false,
   };
@@ -102,9 +103,7 @@ async function pace(target: LoadTarget, options: PacedLoadOptions) {
   }
 
   await drain(tally);
-  tally.cutOff = true;
-  tally.unanswered = tally.outstanding;
-  agent.destroy();
+  cutOff(tally, agent);
   const elapsedSec = Math.max(options.durationSec, (tally.lastAnswerAt - started) / 1000);
   return { tally, latencyUs, elapsedSec };
 }
@@ -116,13 +115,12 @@ function sendOne(
   tally: Tally,
   recordLatency: (answeredAt: number) => void,
 ): void {
-  tally.outstanding += 1;
   const request = httpRequest(url, { method: 'POST', agent, headers: echo.headers }, (response) => {
     const chunks: Buffer[] = [];
     response.on('data', (chunk: Buffer) => chunks.push(chunk));
     response.on('end', () => {
       const answeredAt = performance.now();
-      tally.outstanding -= 1;
+      tally.outstanding.delete(request);
       tally.lastAnswerAt = answeredAt;
       recordLatency(answeredAt);
       countAnswer(tally, response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'));
@@ -130,9 +128,10 @@ function sendOne(
   });
   request.on('error', () => {
     if (tally.cutOff) return;
-    tally.outstanding -= 1;
+    tally.outstanding.delete(request);
     tally.socketErrors += 1;
   });
+  tally.outstanding.add(request);
   request.end(echo.body);
 }
 
@@ -145,5 +144,18 @@ function countAnswer(tally: Tally, status: number, body: string): void {
 
 async function drain(tally: Tally): Promise<void> {
   const deadline = performance.now() + DRAIN_MS;
-  while (tally.outstanding > 0 && performance.now() < deadline) await sleep(10);
+  while (tally.outstanding.size > 0 && performance.now() < deadline) await sleep(10);
+}
+
+/**
+ * Ends the run: every request not answered is destroyed, those still queued for a socket too.
+ * `agent.destroy()` alone is not enough: closing a socket makes the agent open a new one for the
+ * next queued request, so a backlog would go on reaching the server after the run.
+ */
+function cutOff(tally: Tally, agent: Agent): void {
+  tally.cutOff = true;
+  tally.unanswered = tally.outstanding.size;
+  for (const request of tally.outstanding) request.destroy();
+  tally.outstanding.clear();
+  agent.destroy();
 }

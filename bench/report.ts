@@ -72,6 +72,17 @@ export function formatWardenCosts(bare: LoadFigures, warden: LoadFigures): strin
   ];
 }
 
+/** Whether any rate limit tripped: the bench sets them to count every request, never refuse. */
+export function formatRateLimited(summaries: readonly LoadFigures[]): string[] {
+  const wardens = summaries.filter((summary) => summary.name.startsWith('warden'));
+  const refused = wardens.reduce((total, summary) => total + summary.rateLimited, 0);
+  if (wardens.length === 0) return [];
+
+  return refused === 0
+    ? ['rate limits: counted on every Warden request, none refused (no 429)']
+    : [`!!! rate limits refused ${refused} requests (429): the bench's limits are misconfigured`];
+}
+
 /**
  * Warnings no one can miss: a run with errors has measured how fast a server says no; a 429
  * means the bench's limits tripped; a busy load generator may have been the limit.

@@ -13,7 +13,13 @@ import {
 } from './compare.js';
 import type { LoadFigures } from './figures.js';
 import { runMicroBenchmarks, type MicroGroup } from './micro.js';
-import { formatComparisons, formatSummary, formatWardenCosts, formatWarnings } from './report.js';
+import {
+  formatComparisons,
+  formatRateLimited,
+  formatSummary,
+  formatWardenCosts,
+  formatWarnings,
+} from './report.js';
 import { startServers } from './servers.js';
 import { runSoak } from './soak.js';
 import { compareSaturated, type Comparison } from './targets.js';
@@ -134,6 +140,7 @@ function printSaturated(report: Omit<BenchReport, 'fixedRate'>): void {
   writeLine(`\n${formatSummary(report.summaries)}\n`);
   for (const line of formatComparisons(report.comparisons)) writeLine(line);
   if (bare && warden) for (const line of formatWardenCosts(bare, warden)) writeLine(line);
+  for (const line of formatRateLimited(report.summaries)) writeLine(line);
   for (const summary of report.summaries)
     for (const line of formatWarnings(summary)) writeLine(line);
 }

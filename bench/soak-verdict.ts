@@ -11,6 +11,8 @@ export interface SoakSample {
   readonly requestsPerSec: number;
   readonly rssMb: number;
   readonly heapUsedMb: number;
+  /** What V8 holds for its heap: RSS beyond it is code, WebAssembly memory and C++ allocations. */
+  readonly heapTotalMb: number;
   /** `process.memoryUsage().external`: outside the JS heap, yet known to V8. */
   readonly externalMb: number;
 }
@@ -57,7 +59,8 @@ const SHORT_SOAK_MINUTES = 5;
 export function judgeSoak(outcome: SoakOutcome): SoakVerdict {
   const durationSec = outcome.minutes * 60;
   const warmupSec = Math.min(MAX_WARMUP_SEC, durationSec / 5);
-  const baseline = outcome.samples.find((s) => s.elapsedSec >= warmupSec) ?? null;
+  // A second's slack: the sample due at the warm-up's end may be read a hair before it.
+  const baseline = outcome.samples.find((s) => s.elapsedSec >= warmupSec - 1) ?? null;
   const last = outcome.samples.at(-1) ?? null;
   const secondHalf = outcome.samples.filter((s) => s.elapsedSec >= durationSec / 2);
   const slope = slopePerMinute(secondHalf);

@@ -31,8 +31,8 @@ export interface SoakReport {
 }
 
 const SAMPLE_EVERY_SEC = 10;
-const WIDTHS = [7, 9, 7, 7, 8, 12];
-const HEADINGS = ['time', 'tasks', 'req/s', 'RSS MB', 'heap MB', 'external MB'];
+const HEADINGS = ['time', 'tasks', 'req/s', 'RSS MB', 'heap used', 'heap total', 'external MB'];
+const WIDTHS = [7, 9, 7, 7, 9, 10, 11];
 const MB = 1024 * 1024;
 
 /**
@@ -146,6 +146,7 @@ async function sampleNow(
     requestsPerSec: Number.NaN,
     rssMb: server.rssBytes / MB,
     heapUsedMb: server.heapUsedBytes / MB,
+    heapTotalMb: server.heapTotalBytes / MB,
     externalMb: server.externalBytes / MB,
   };
 }
@@ -202,6 +203,7 @@ function formatSample(sample: SoakSample): string {
     Number.isNaN(sample.requestsPerSec) ? '-' : formatRate(sample.requestsPerSec),
     sample.rssMb.toFixed(1),
     sample.heapUsedMb.toFixed(1),
+    sample.heapTotalMb.toFixed(1),
     sample.externalMb.toFixed(1),
   ];
   return formatCells(cells, WIDTHS);

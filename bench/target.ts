@@ -65,6 +65,8 @@ export interface ServerSample {
   readonly cpuUs: number;
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /** What V8 holds for its heap, used or not: RSS minus this is code, WebAssembly and C++. */
+  readonly heapTotalBytes: number;
   /** Memory of C++ objects bound to JS ones (Buffers, WebAssembly memories among them). */
   readonly externalBytes: number;
   readonly caches?: CacheCounters;

@@ -15,11 +15,11 @@ import { silentLogger } from '../support/harness.js';
 import { REPO } from './helpers.js';
 
 /**
- * The three reference agents' decision tables (`policies/<agent>/cases.yaml`, the files
- * `warden policy test` reads), one vitest row per case.
+ * The reference agents' decision tables, and the echo agent's that the benchmark serves
+ * (`policies/<agent>/cases.yaml`, the files `warden policy test` reads), one vitest row per case.
  */
 
-const AGENTS = ['support', 'dev', 'data'] as const;
+const AGENTS = ['support', 'dev', 'data', 'echo'] as const;
 const files = new Map(
   AGENTS.map((agent) => [agent, readCasesFile(path.join(REPO, 'policies', agent, 'cases.yaml'))]),
 );

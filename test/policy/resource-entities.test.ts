@@ -66,7 +66,10 @@ describe('resource entities sent to Cedar', () => {
     };
     const book = await decide('Book', 'b-2', resolvers);
 
-    expect(book.sent.map((e) => e.uid.id)).toEqual(['b-2', 's']);
+    expect(book.sent.map((e) => e.uid)).toEqual([
+      { type: 'Book', id: 'b-2' },
+      { type: 'Shelf', id: 's' },
+    ]);
     expect(book.outcome).toBe('allow');
   });
 });

@@ -49,12 +49,25 @@ export interface AuditEventInput {
   readonly detail?: Readonly<Record<string, unknown>> | undefined;
 }
 
+/** How long {@link AuditTrail.record} waits. */
+export interface RecordOptions {
+  /**
+   * True (the default): resolve once the entry is on disk. False: resolve once it has its place
+   * in the chain; it reaches the disk with the next durable entry's batch at the latest. For the
+   * steps between two effects (a skill allowed, a task created or working, a tool's completion),
+   * whose order matters but whose durability the next tool call or the task's final state
+   * provides: a request then waits for two commits instead of one per entry.
+   */
+  readonly durable?: boolean;
+}
+
 /**
- * Where audit events go. `record` resolves once the entry is durable; when it rejects, the caller
- * MUST fail closed (refuse the action), because an action without its audit entry must not happen.
+ * Where audit events go. `record` resolves once the entry is durable (or, with `durable: false`,
+ * chained); when it rejects, the caller MUST fail closed (refuse the action), because an action
+ * without its audit entry must not happen.
  */
 export interface AuditTrail {
-  record(event: AuditEventInput): Promise<void>;
+  record(event: AuditEventInput, options?: RecordOptions): Promise<void>;
   close(): Promise<void>;
   /**
    * False once the trail can no longer write (a failed write or sync): Warden then answers 503 to

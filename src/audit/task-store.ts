@@ -5,6 +5,9 @@ import { readSkillRequest } from '../agent/invocation.js';
 import { WardenUser } from '../a2a/user.js';
 import type { AuditTrail } from './event.js';
 
+// States a task passes through while it runs; every other state ends a run or waits on someone.
+const PASSING_STATES: ReadonlySet<string> = new Set(['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING']);
+
 /** Live tasks whose last state is remembered; beyond, the store is asked (correct, just slower). */
 const REMEMBERED_TASKS = 10_000;
 
@@ -12,8 +15,9 @@ const REMEMBERED_TASKS = 10_000;
  * Decorates the SDK's `TaskStore` so that every task's creation (`task.created`) and every change
  * of its state (`task.state_changed`, with `from` and `to`) is audited. The SDK saves the task on
  * each event it publishes, so `save` sees every transition whichever code caused it, without the
- * executor knowing about audit. The entry is durable before the task is saved; when it cannot be
- * written, `save` rejects and the task does not move.
+ * executor knowing about audit. The entry is chained before the task is saved, and on disk first
+ * when the task reaches a final or interrupted state, which is what a caller is answered with;
+ * when it cannot be written, `save` rejects and the task does not move.
  */
 export function auditTaskStore(
   inner: TaskStore,
@@ -36,8 +40,9 @@ export function auditTaskStore(
   async function save(task: Task, context: ServerCallContext): Promise<void> {
     const from = await previousState(task, context);
     const to = stateOf(task);
-    if (from === undefined) await audit.record(createdEvent(task, context, skills));
-    else if (from !== to) await audit.record(changedEvent(task, context, from, to));
+    const options = { durable: !PASSING_STATES.has(to) };
+    if (from === undefined) await audit.record(createdEvent(task, context, skills), options);
+    else if (from !== to) await audit.record(changedEvent(task, context, from, to), options);
 
     await inner.save(task, context);
     remember(states, task.id, to);

@@ -13,7 +13,8 @@ export interface AuditedToolCall {
 
 /**
  * Runs a tool that the guard let through and records `tool.completed` or `tool.failed` with its
- * duration. The entry is durable before the output (or the error) goes back to the skill; if it
+ * duration. The entry is chained before the output (or the error) goes back to the skill, and on
+ * disk before the next tool runs or the task ends (both of which wait for a durable entry); if it
  * cannot be written, the output is withheld and the call fails with `ERR_AUDIT_UNAVAILABLE`. When
  * the trail is already known to be down, the tool does not run at all.
  */
@@ -33,12 +34,18 @@ export async function runAuditedTool<O>(
   try {
     output = await run();
   } catch (error) {
-    await audit.record({ ...entryOf(call, started), event: 'tool.failed', outcome: codeOf(error) });
+    const failed = { ...entryOf(call, started), event: 'tool.failed' as const };
+    await audit.record({ ...failed, outcome: codeOf(error) }, CHAINED);
     throw error;
   }
-  await audit.record({ ...entryOf(call, started), event: 'tool.completed', outcome: 'ok' });
+  await audit.record(
+    { ...entryOf(call, started), event: 'tool.completed', outcome: 'ok' },
+    CHAINED,
+  );
   return output;
 }
+
+const CHAINED = { durable: false } as const;
 
 function entryOf(call: AuditedToolCall, started: number) {
   return {

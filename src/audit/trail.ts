@@ -7,7 +7,7 @@ import { countAuditEntry } from '../metrics/audit-events.js';
 import { sealEntry, type ChainHead } from './chain.js';
 import type { ResolvedAuditConfig } from './config.js';
 import { toEntryBody } from './entry.js';
-import type { AuditEventInput, AuditTrail } from './event.js';
+import type { AuditEventInput, AuditTrail, RecordOptions } from './event.js';
 import { AuditFileWriter } from './file-writer.js';
 import { lockAuditFile } from './lock.js';
 import { recoverAuditFile } from './recover.js';
@@ -41,8 +41,8 @@ export interface DurableAuditTrail extends AuditTrail {
 /**
  * Opens the tamper-evident audit trail: locks the file, sets a torn tail aside, verifies the chain
  * (refusing a broken one), continues it, and starts signing checkpoints when a key is configured.
- * `record` resolves once the entry is on disk; it rejects with `ERR_AUDIT_UNAVAILABLE` once a
- * write failed, and so does every later call.
+ * `record` resolves once the entry is on disk (or only chained, when asked); it rejects with
+ * `ERR_AUDIT_UNAVAILABLE` once a write failed, and so does every later call.
  */
 export async function openAuditTrail(options: AuditTrailOptions): Promise<DurableAuditTrail> {
   const { config } = options;
@@ -105,18 +105,23 @@ function assemble(parts: Parts): DurableAuditTrail {
   let head = parts.head;
   let closing: Promise<void> | undefined;
 
-  async function record(input: AuditEventInput): Promise<void> {
+  async function record(input: AuditEventInput, options: RecordOptions = {}): Promise<void> {
     if (writer.failed !== undefined) throw unavailable(writer.failed);
 
     const body = toEntryBody(input, { time: now(), requestId: currentRequestId(), redactor });
     const { entry, line } = sealEntry(body, head);
     head = { seq: entry.seq, hash: entry.hash };
-    await writer.append(line, head).catch((error: unknown) => {
-      throw unavailable(error);
+    const written = writer.append(line, head).then(() => {
+      stream.send(entry);
+      countAuditEntry(entry);
     });
 
-    stream.send(entry);
-    countAuditEntry(entry);
+    // A failed write stops the writer, which reports it and refuses every later entry: the next
+    // durable entry, and with it the action or answer it guards, fails closed.
+    if (options.durable === false) return void written.catch(() => undefined);
+    await written.catch((error: unknown) => {
+      throw unavailable(error);
+    });
   }
 
   async function close(): Promise<void> {

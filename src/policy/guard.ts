@@ -124,7 +124,10 @@ export function createPolicyGuard(options: PolicyGuardOptions): ToolGuard & Skil
   ): Promise<void> {
     if (call.kind === 'skill' && outcome === 'held') return; // approval.requested says it
     const event = auditEventOf(call, decision, durationMs, outcome, approval);
-    if (outcome === 'allowed') return options.audit.record(event);
+    // A tool's permission is on disk before the tool runs; a skill's only needs its place in the
+    // chain, since its effects go through tools and its answer waits for a durable entry.
+    if (outcome === 'allowed')
+      return options.audit.record(event, { durable: call.kind === 'tool' });
 
     await options.audit.record(event).catch((error: unknown) => {
       log.error('audit write failed', { event: event.event, error });

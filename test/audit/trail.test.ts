@@ -30,6 +30,8 @@ import {
   writeLines,
 } from './support.js';
 
+const CHAINED = { durable: false } as const;
+
 let dir: string;
 let remove: () => void;
 
@@ -136,6 +138,45 @@ describe('the audit trail', () => {
     release();
     await recorded;
     expect(done).toBe(true);
+    await trail.close();
+  });
+
+  it('chains an entry recorded with durable: false at once, and a durable one syncs both', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const counts = { writes: 0, syncs: 0 };
+    const trail = await openTrail(auditConfigIn(dir), {
+      wrapSink: instrument(counts, { holdSync: held }),
+    });
+
+    // Resolves while the sync is held: its place in the chain is all it waits for.
+    await trail.record({ event: 'task.created', principal: alice, taskId: 't-1' }, CHAINED);
+    let durable = false;
+    const final = trail
+      .record({ event: 'task.state_changed', principal: alice, taskId: 't-1', outcome: 'done' })
+      .then(() => (durable = true));
+    await expect.poll(() => counts.syncs).toBeGreaterThan(0);
+    expect(durable).toBe(false);
+
+    release();
+    await final;
+    expect(entriesOf(auditConfigIn(dir).file).map((e) => [e.seq, e.event])).toEqual([
+      [1, 'task.created'],
+      [2, 'task.state_changed'],
+    ]);
+    await trail.close();
+  });
+
+  it('fails closed after a chained entry cannot be written: the next durable record rejects', async () => {
+    const fault = { failWrites: true };
+    const trail = await openTrail(auditConfigIn(dir), {
+      logger: captureLogger().logger,
+      wrapSink: instrument({ writes: 0, syncs: 0 }, fault),
+    });
+
+    await trail.record({ event: 'task.created', principal: alice, taskId: 't-2' }, CHAINED);
+    await expect(recordMany(trail, 1)).rejects.toMatchObject({ code: 'ERR_AUDIT_UNAVAILABLE' });
+    expect(trail.isAvailable()).toBe(false);
     await trail.close();
   });
 

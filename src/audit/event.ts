@@ -53,7 +53,8 @@ export interface AuditEventInput {
 export interface RecordOptions {
   /**
    * True (the default): resolve once the entry is on disk. False: resolve once it has its place
-   * in the chain; it reaches the disk with the next durable entry's batch at the latest. For the
+   * in the chain; it goes out in the next batch like any entry, but the caller does not wait for
+   * the commit, and any later durable entry is on disk only after it. For the
    * steps between two effects (a skill allowed, a task created or working, a tool's completion),
    * whose order matters but whose durability the next tool call or the task's final state
    * provides: a request then waits for two commits instead of one per entry.

@@ -3,10 +3,8 @@ import type { ServerCallContext, TaskStore } from '@a2a-js/sdk/server';
 import type { SkillDefinition } from '../agent/define.js';
 import { readSkillRequest } from '../agent/invocation.js';
 import { WardenUser } from '../a2a/user.js';
+import { isFinalState, isPassingState, stateOf } from '../a2a/task-states.js';
 import type { AuditTrail } from './event.js';
-
-// States a task passes through while it runs; every other state ends a run or waits on someone.
-const PASSING_STATES: ReadonlySet<string> = new Set(['TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING']);
 
 /** Live tasks whose last state is remembered; beyond, the store is asked (correct, just slower). */
 const REMEMBERED_TASKS = 10_000;
@@ -34,18 +32,18 @@ export function auditTaskStore(
     if (known !== undefined) return known;
 
     const stored = await inner.load(task.id, context);
-    return stored && stateOf(stored);
+    return stored && stateName(stored);
   }
 
   async function save(task: Task, context: ServerCallContext): Promise<void> {
     const from = await previousState(task, context);
-    const to = stateOf(task);
-    const options = { durable: !PASSING_STATES.has(to) };
+    const to = stateName(task);
+    const options = { durable: !isPassingState(stateOf(task)) };
     if (from === undefined) await audit.record(createdEvent(task, context, skills), options);
     else if (from !== to) await audit.record(changedEvent(task, context, from, to), options);
 
     await inner.save(task, context);
-    remember(states, task.id, to);
+    remember(states, task, to);
   }
 
   return {
@@ -71,7 +69,7 @@ function createdEvent(
     contextId: task.contextId,
     skill: invoked?.skill.id,
     parameters: invoked?.args,
-    outcome: stateOf(task),
+    outcome: stateName(task),
   };
 }
 
@@ -86,8 +84,8 @@ function changedEvent(task: Task, context: ServerCallContext, from: string, to: 
   };
 }
 
-function stateOf(task: Task): string {
-  return taskStateToJSON(task.status?.state ?? 0);
+function stateName(task: Task): string {
+  return taskStateToJSON(stateOf(task));
 }
 
 function principalOf(context: ServerCallContext) {
@@ -95,10 +93,10 @@ function principalOf(context: ServerCallContext) {
 }
 
 // Terminal tasks never change again, so forgetting them costs nothing; the cap bounds the rest.
-function remember(states: Map<string, string>, taskId: string, state: string): void {
-  states.delete(taskId);
-  if (/COMPLETED|FAILED|CANCELED|REJECTED/.test(state)) return;
+function remember(states: Map<string, string>, task: Task, state: string): void {
+  states.delete(task.id);
+  if (isFinalState(stateOf(task))) return;
 
-  states.set(taskId, state);
+  states.set(task.id, state);
   if (states.size > REMEMBERED_TASKS) states.delete(states.keys().next().value ?? '');
 }

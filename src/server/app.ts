@@ -44,11 +44,11 @@ export interface AppParts {
 }
 
 /**
- * Assembles Warden's request pipeline. This is the one place to read it whole: for each A2A binding,
- * refuse (503) while the audit trail cannot be written, limit unauthenticated traffic by address,
- * authenticate (before the body is read), parse the body within its limit, limit the caller's
- * rate, gate the skill on the card's scopes, then the SDK; then the public discovery, health,
- * metrics and approvals routes.
+ * Assembles Warden's request pipeline. This is the one place to read it whole: for each A2A
+ * binding, refuse (503) while the audit trail cannot be written, limit unauthenticated traffic by
+ * address, authenticate (before the body is read), parse the body within its limit, limit the
+ * caller's rate, gate the skill on the card's scopes, then the SDK; then the public discovery,
+ * health, metrics and approvals routes.
  */
 export function createApp(parts: AppParts): Express {
   const app = express();

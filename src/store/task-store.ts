@@ -1,27 +1,15 @@
-import { TaskState, type Task } from '@a2a-js/sdk';
+import type { Task, TaskState } from '@a2a-js/sdk';
 import type { ServerCallContext, TaskStore } from '@a2a-js/sdk/server';
 import { DatabaseTaskStore } from '@a2a-js/sdk/server/database';
 import type { Database } from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { resolveOwner } from '../a2a/user.js';
+import { isFinalState, isPassingState, stateOf } from '../a2a/task-states.js';
 import { fromTaskRow, toTaskRow, type TaskRow, type TaskScope } from './task-rows.js';
 import { TaskWriter, type PendingTask } from './task-writer.js';
 
 /** Live tasks kept in memory; beyond this the least recently saved is read from SQLite again. */
 const LIVE_TASKS = 10_000;
-
-const FINAL_STATES: ReadonlySet<TaskState> = new Set([
-  TaskState.TASK_STATE_COMPLETED,
-  TaskState.TASK_STATE_FAILED,
-  TaskState.TASK_STATE_CANCELED,
-  TaskState.TASK_STATE_REJECTED,
-]);
-
-// Where a task waits on its caller or an approver: it must survive a restart, like a final state.
-const INTERMEDIATE_STATES: ReadonlySet<TaskState> = new Set([
-  TaskState.TASK_STATE_SUBMITTED,
-  TaskState.TASK_STATE_WORKING,
-]);
 
 /** The SQLite task store, and how to write out what it still holds before the database closes. */
 export interface SqliteTaskStore extends TaskStore {
@@ -59,11 +47,11 @@ export function sqliteTaskStore(database: Database, db: Kysely<unknown>): Sqlite
     async save(task, context) {
       const scope = scopeOf(context);
       const key = keyOf(scope, task.id);
-      const state = task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED;
+      const state = stateOf(task);
       // A copy: the SDK goes on mutating the task it saved.
       const saved = structuredClone(task);
 
-      await writer.write(key, { scope, task: saved }, !INTERMEDIATE_STATES.has(state));
+      await writer.write(key, { scope, task: saved }, !isPassingState(state));
       live.keep(key, saved, state);
     },
     async load(taskId, context) {
@@ -99,7 +87,7 @@ class LiveTasks {
 
   keep(key: string, task: Task, state: TaskState): void {
     this.#tasks.delete(key);
-    if (FINAL_STATES.has(state)) return;
+    if (isFinalState(state)) return;
 
     this.#tasks.set(key, task);
     if (this.#tasks.size > LIVE_TASKS) this.#evictOldest();
